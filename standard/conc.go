@@ -154,3 +154,27 @@ func (c Conc) Float() float64 {
 	}
 	return float64(c) / ConcScale
 }
+
+// MarshalJSON encodes c as a JSON number in the pollutant's unit
+// (35, 1.2, 0.075), or null when Missing.
+func (c Conc) MarshalJSON() ([]byte, error) {
+	if c == Missing {
+		return []byte("null"), nil
+	}
+	return []byte(c.String()), nil
+}
+
+// UnmarshalJSON decodes a JSON number or null.
+func (c *Conc) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	if s == "null" || s == "" {
+		*c = Missing
+		return nil
+	}
+	v, err := ParseConc(s)
+	if err != nil {
+		return err
+	}
+	*c = v
+	return nil
+}

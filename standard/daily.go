@@ -1,0 +1,308 @@
+package standard
+
+import (
+	"encoding/json"
+	"math"
+	"time"
+)
+
+// Coverage states how complete the data behind an aggregate were and
+// whether the aggregate is valid under GB 3095 表4 / HJ 663 (standards.md
+// §2.6, §3.4). Every aggregate the engine returns carries one.
+type Coverage struct {
+	// Valid is the number of valid inputs (hours, 8-hour windows, days,
+	// stations) and Expected the number the period holds.
+	Valid    int `json:"valid"`
+	Expected int `json:"expected"`
+	// OK reports that the aggregate is valid.
+	OK bool `json:"ok"`
+	// Reason explains an invalid aggregate, or a valid one that is valid
+	// only by an exception; empty otherwise.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Reasons given in Coverage. They are constants so kernels never allocate.
+const (
+	reasonFewHours       = "fewer valid hours than required (GB 3095 表4)"
+	reasonFewWindows     = "fewer than the required valid 8-hour means (HJ 663 §6.1.2)"
+	reasonAboveLimit     = "fewer valid 8-hour means than required, valid because above the limit (HJ 663 §6.1.2)"
+	reasonFewDaysYear    = "fewer valid days in the year than required (GB 3095 表4: 324)"
+	reasonFewDaysMonth   = "a calendar month has fewer valid days than required (GB 3095 表4: 27, February 25)"
+	reasonNoData         = "no valid data"
+	reasonFewStations    = "fewer valid stations than the required share"
+	reasonDustDeducted   = "dust-affected values deducted"
+	reasonNotAssessed    = "no limit for this item"
+	reasonIncomplete2012 = "not all six pollutants valid"
+)
+
+// Value is an aggregate concentration: the exact value, the value rounded
+// for publication, and its coverage.
+type Value struct {
+	// Exact is the exact value in Conc units (thousandths of the unit);
+	// Den 0 when nothing could be computed.
+	Exact Ratio
+	// Rounded is Exact rounded by GB/T 8170 to the published precision
+	// (integer µg/m³, CO 0.1 mg/m³); Missing when not valid.
+	Rounded Conc
+	// Coverage says whether the value is valid and why.
+	Coverage Coverage
+}
+
+// Valid reports whether the value is valid (enough data).
+func (v Value) Valid() bool { return v.Coverage.OK && v.Exact.Den != 0 }
+
+// Float returns the exact value in the unit (NaN when absent).
+func (v Value) Float() float64 {
+	if v.Exact.Den == 0 {
+		return math.NaN()
+	}
+	return float64(v.Exact.Num) / float64(v.Exact.Den) / ConcScale
+}
+
+// ExactString formats the exact value in the unit, terminating decimals in
+// full and others to 12 places.
+func (v Value) ExactString() string {
+	if v.Exact.Den == 0 {
+		return ""
+	}
+	return Ratio{v.Exact.Num, v.Exact.Den * ConcScale}.String()
+}
+
+// MarshalJSON encodes {"value": rounded or null, "exact": float or null,
+// "coverage": …}.
+func (v Value) MarshalJSON() ([]byte, error) {
+	var exact *float64
+	if v.Exact.Den != 0 {
+		f := v.Float()
+		exact = &f
+	}
+	return json.Marshal(struct {
+		Value    Conc     `json:"value"`
+		Exact    *float64 `json:"exact"`
+		Coverage Coverage `json:"coverage"`
+	}{v.Rounded, exact, v.Coverage})
+}
+
+func makeValue(p Pollutant, q Ratio, cov Coverage) Value {
+	v := Value{Exact: q, Rounded: Missing, Coverage: cov}
+	if cov.OK && q.Den != 0 {
+		v.Rounded = roundThousandths(q.Num, q.Den, p.PublishedDecimals())
+	}
+	return v
+}
+
+// Daily holds one station's (or area's) statistics of one calendar day
+// (hours ending 01:00 … 24:00) and the daily AQI computed from them.
+type Daily struct {
+	// Station is the series the day belongs to.
+	Station string
+	// Date is midnight (Beijing) starting the day; Day its DayNumber.
+	Date time.Time
+	Day  int32
+	// Edition is the edition in force on the day.
+	Edition Edition
+	// Values are the daily statistics of HJ 663 日评价: the daily (24-hour)
+	// means of SO2, NO2, CO, PM10 and PM2.5 and, at index O3, the O3 daily
+	// maximum 8-hour mean (MDA8).
+	Values [NumPollutants]Value
+	// O3Max1H is the O3 daily maximum 1-hour value (HJ 633-2012 日报). It
+	// is valid with Rules.MinHoursDaily valid hours, like a daily mean
+	// (⚠️ 表4 has no row for the daily maximum 1-hour value).
+	O3Max1H Value
+	// AQI is the daily AQI (日报) from the valid values under Edition.
+	AQI AQIResult
+	// Dust marks a dust-affected day (环办监测〔2016〕120号), set by MarkDust.
+	Dust bool
+}
+
+// MarshalJSON encodes the day with values keyed by pollutant code.
+func (d Daily) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Station string    `json:"station"`
+		Date    string    `json:"date"`
+		Edition Edition   `json:"edition"`
+		Name    string    `json:"edition_name"`
+		SO2     Value     `json:"so2"`
+		NO2     Value     `json:"no2"`
+		CO      Value     `json:"co"`
+		O38H    Value     `json:"o3_8h"`
+		O31H    Value     `json:"o3_1h"`
+		PM10    Value     `json:"pm10"`
+		PM25    Value     `json:"pm25"`
+		AQI     AQIResult `json:"aqi"`
+		Dust    bool      `json:"dust"`
+	}{d.Station, d.Date.Format(time.DateOnly), d.Edition, d.Edition.Name(),
+		d.Values[SO2], d.Values[NO2], d.Values[CO], d.Values[O3], d.O3Max1H,
+		d.Values[PM10], d.Values[PM25], d.AQI, d.Dust})
+}
+
+// DailyStats computes the statistics of every day of s (see Daily), each
+// day under its own edition, in one pass per statistic. It allocates only
+// the returned slice.
+func DailyStats(r *Rules, s *Series) []Daily {
+	return DailyStatsInto(r, s, make([]Daily, s.Days))
+}
+
+// DailyStatsInto is DailyStats writing into dst (reused when long enough).
+func DailyStatsInto(r *Rules, s *Series, dst []Daily) []Daily {
+	r = orDefault(r)
+	if cap(dst) < s.Days {
+		dst = make([]Daily, s.Days)
+	}
+	dst = dst[:s.Days]
+	c1, c2 := DayNumber(r.Cutover2026), DayNumber(r.FinalLimitsFrom)
+	for d := range dst {
+		dn := s.firstDay + int32(d)
+		e := Edition2012
+		if dn >= c2 {
+			e = Edition2031
+		} else if dn >= c1 {
+			e = Edition2026
+		}
+		dst[d] = Daily{Station: s.Station, Day: dn, Edition: e}
+	}
+	for _, p := range [...]Pollutant{SO2, NO2, CO, PM10, PM25} {
+		dailyMeans(r, p, s.V[p], dst)
+	}
+	dailyO3(r, s.V[O3], dst)
+	for d := range dst {
+		dd := &dst[d]
+		dd.Date = s.First.AddDate(0, 0, d)
+		dd.AQI = dayAQI(r, dd)
+	}
+	return dst
+}
+
+// dayAQI computes the daily AQI from a day's valid statistics.
+func dayAQI(r *Rules, d *Daily) AQIResult {
+	var q [NumPollutants]Ratio
+	for p := range q {
+		if d.Values[p].Valid() {
+			q[p] = d.Values[p].Exact
+		}
+	}
+	var o Ratio
+	if d.O3Max1H.Valid() {
+		o = d.O3Max1H.Exact
+	}
+	return dailyAQIExact(r, d.Edition, &q, o)
+}
+
+// dailyMeans fills Values[p] with the daily means (GB 3095 表4: ≥ 20 valid
+// hours).
+func dailyMeans(r *Rules, p Pollutant, v []Conc, dst []Daily) {
+	minH := r.MinHoursDaily
+	for d := range dst {
+		h := v[24*d : 24*d+24 : 24*d+24]
+		var sum int64
+		n := 0
+		for _, c := range h {
+			if c != Missing {
+				sum += int64(c)
+				n++
+			}
+		}
+		cov := Coverage{Valid: n, Expected: 24, OK: n >= minH && n > 0}
+		var q Ratio
+		if n > 0 {
+			q = Ratio{sum, int64(n)}
+		}
+		if !cov.OK {
+			cov.Reason = reasonFewHours
+			if n == 0 {
+				cov.Reason = reasonNoData
+			}
+		}
+		dst[d].Values[p] = makeValue(p, q, cov)
+	}
+}
+
+// dailyO3 fills the O3 daily maximum 8-hour mean (windows ending at hours
+// 8…24 of the day, each needing ≥ MinHours8H valid hours; ≥ MinWindowsMDA8
+// valid windows or a maximum above MDA8ValidityLimit — HJ 663 §6.1.2) and
+// the daily maximum 1-hour value.
+func dailyO3(r *Rules, v []Conc, dst []Daily) {
+	for d := range dst {
+		h := (*[24]Conc)(v[24*d : 24*d+24])
+		dst[d].Values[O3], dst[d].O3Max1H = mda8Day(r, h)
+	}
+}
+
+// MDA8 computes the O3 daily maximum 8-hour mean of one day's 24 hourly
+// values (index 0 = hour ending 01:00) and the number of valid 8-hour
+// windows, under the validity rules of r.
+func MDA8(r *Rules, hours [24]Conc) (Value, int) {
+	r = orDefault(r)
+	v, _ := mda8Day(r, &hours)
+	return v, v.Coverage.Valid
+}
+
+func mda8Day(r *Rules, h *[24]Conc) (mda8, max1h Value) {
+	// Prefix sums of values and counts.
+	var ps [25]int64
+	var pc [25]int32
+	var mx Conc = Missing
+	for i, c := range h {
+		ps[i+1], pc[i+1] = ps[i], pc[i]
+		if c != Missing {
+			ps[i+1] += int64(c)
+			pc[i+1]++
+			if c > mx {
+				mx = c
+			}
+		}
+	}
+	n1 := int(pc[24])
+	cov1 := Coverage{Valid: n1, Expected: 24, OK: n1 >= r.MinHoursDaily && n1 > 0}
+	var q1 Ratio
+	if n1 > 0 {
+		q1 = Ratio{int64(mx), 1}
+	}
+	if !cov1.OK {
+		cov1.Reason = reasonFewHours
+		if n1 == 0 {
+			cov1.Reason = reasonNoData
+		}
+	}
+	max1h = makeValue(O3, q1, cov1)
+
+	minH := int32(r.MinHours8H)
+	var bs, bc int64 // best window sum / count
+	nw := 0
+	for t := 8; t <= 24; t++ {
+		c := pc[t] - pc[t-8]
+		if c < minH || c == 0 {
+			continue
+		}
+		nw++
+		s := ps[t] - ps[t-8]
+		if bc == 0 || s*bc > bs*int64(c) {
+			bs, bc = s, int64(c)
+		}
+	}
+	cov := Coverage{Valid: nw, Expected: 17, OK: nw >= r.MinWindowsMDA8 && nw > 0}
+	var q Ratio
+	if bc != 0 {
+		q = Ratio{bs, bc}
+	}
+	if !cov.OK && bc != 0 {
+		if r.aboveLimit(O3, q, r.MDA8ValidityLimit) {
+			cov.OK = true
+			cov.Reason = reasonAboveLimit
+		} else {
+			cov.Reason = reasonFewWindows
+		}
+	} else if !cov.OK {
+		cov.Reason = reasonNoData
+	}
+	return makeValue(O3, q, cov), max1h
+}
+
+// aboveLimit compares an exact concentration with a limit, rounded first
+// when Rules.CompareRounded (修约值比较法).
+func (r *Rules) aboveLimit(p Pollutant, q Ratio, limit Conc) bool {
+	if r.CompareRounded {
+		return roundThousandths(q.Num, q.Den, p.PublishedDecimals()) > limit
+	}
+	return q.Cmp(int64(limit)) > 0
+}

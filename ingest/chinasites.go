@@ -55,8 +55,8 @@ type chinaSites struct {
 	nf    int // fields per record
 
 	// the hour block being assembled
-	open   bool
-	hour   int64 // Unix hours of the block's hour end
+	open bool
+	hour int64 // Unix hours of the block's hour end
 	vals [][standard.NumPollutants]standard.Conc
 	fps  []int32 // parsed cells of the current row
 }

@@ -114,4 +114,3 @@ func parseUint(b []byte) (int, bool) {
 	}
 	return n, true
 }
-

@@ -208,4 +208,3 @@ func trimBlank(b []byte) []byte {
 	}
 	return b
 }
-

@@ -270,3 +270,156 @@ func TestPeerGrid2012RoundingDefault(t *testing.T) {
 		})
 	}
 }
+
+func TestGBT8170Vectors(t *testing.T) {
+	for _, row := range readVectors(t, "gbt8170_rounding.csv") {
+		t.Run(row["value"]+"/"+row["keep_decimals"], func(t *testing.T) {
+			q, err := ParseDecimalRatio(row["value"])
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, _ := strconv.Atoi(row["keep_decimals"])
+			v := Round8170(q.Num, q.Den, d)
+			got := strconv.FormatInt(v, 10)
+			if d > 0 {
+				got = FormatScaled(v, d, d)
+			}
+			if got != row["gbt8170_result"] {
+				t.Errorf("Round8170(%s, %d) = %s, want %s (naive half-up gives %s)", row["value"], d, got, row["gbt8170_result"], row["naive_half_up"])
+			}
+		})
+	}
+}
+
+func TestPercentileVectors(t *testing.T) {
+	for _, row := range readVectors(t, "hj663_percentile.csv") {
+		t.Run(row["case"], func(t *testing.T) {
+			p, _ := strconv.Atoi(row["p"])
+			n, _ := strconv.Atoi(row["n"])
+			var vals []Conc
+			if lo, hi, ok := strings.Cut(row["values"], ".."); ok {
+				a, _ := strconv.Atoi(lo)
+				b, _ := strconv.Atoi(hi)
+				for i := a; i <= b; i++ {
+					vals = append(vals, Conc(i*ConcScale))
+				}
+			} else {
+				for _, f := range strings.Fields(row["values"]) {
+					vals = append(vals, mustConc(t, f))
+				}
+			}
+			if len(vals) != n {
+				t.Fatalf("n = %d, have %d values", n, len(vals))
+			}
+			got := Percentile(vals, p)
+			want, err := ParseDecimalRatio(row["percentile_exact"])
+			if err != nil {
+				t.Fatal(err)
+			}
+			// got is in thousandths.
+			if got.Num*want.Den != want.Num*got.Den*ConcScale {
+				t.Errorf("percentile = %s, want %s", Ratio{got.Num, got.Den * ConcScale}, row["percentile_exact"])
+			}
+			// The exact path agrees.
+			ex := make([]Ratio, len(vals))
+			for i, v := range vals {
+				ex[i] = RatioOf(v)
+			}
+			if g2 := PercentileExact(ex, p); g2.Num*got.Den != got.Num*g2.Den {
+				t.Errorf("PercentileExact = %v, Percentile = %v", g2, got)
+			}
+		})
+	}
+}
+
+func TestMDA8Vectors(t *testing.T) {
+	for _, row := range readVectors(t, "o3_mda8.csv") {
+		t.Run(row["case"], func(t *testing.T) {
+			var h [24]Conc
+			f := strings.Fields(row["hourly_labels_1_to_24"])
+			for i := range h {
+				if f[i] == "NA" {
+					h[i] = Missing
+				} else {
+					h[i] = mustConc(t, f[i])
+				}
+			}
+			v, n := MDA8(nil, h)
+			wantN, _ := strconv.Atoi(row["valid_8h_values"])
+			if n != wantN {
+				t.Errorf("valid windows = %d, want %d", n, wantN)
+			}
+			if row["mda8_exact"] == "" {
+				if v.Valid() {
+					t.Errorf("MDA8 valid (%s), want invalid: %s", v.ExactString(), row["status"])
+				}
+				return
+			}
+			if !v.Valid() {
+				t.Fatalf("MDA8 invalid (%s), want %s", v.Coverage.Reason, row["mda8_exact"])
+			}
+			if v.ExactString() != row["mda8_exact"] {
+				t.Errorf("exact = %s, want %s", v.ExactString(), row["mda8_exact"])
+			}
+			if v.Rounded.String() != row["mda8_rounded_int"] {
+				t.Errorf("rounded = %s, want %s", v.Rounded, row["mda8_rounded_int"])
+			}
+			want, _ := strconv.Atoi(row["iaqi_2012_2026"])
+			for _, e := range []Edition{Edition2012, Edition2026} {
+				if got := IAQIExact(e, O3_8H, v.Exact, true); got.Value != want {
+					t.Errorf("%v IAQI = %d, want %d", e, got.Value, want)
+				}
+			}
+		})
+	}
+}
+
+func TestCompositeVectors(t *testing.T) {
+	// The published example month: PM2.5 21, PM10 39, SO2 9, NO2 15,
+	// O3-8h-p90 192, CO-p95 0.7.
+	ci := [NumPollutants]Conc{PM25: 21000, PM10: 39000, SO2: 9000, NO2: 15000, O3: 192000, CO: 700}
+	for _, row := range readVectors(t, "composite_index.csv") {
+		t.Run(row["limits"]+"/"+row["weights"], func(t *testing.T) {
+			e := Edition2012
+			if strings.Contains(row["limits"], "2026") {
+				e = Edition2026
+			}
+			w := Unweighted
+			if strings.HasPrefix(row["weights"], "weighted") {
+				w = Weights322
+			}
+			d := CompositeIndex(e, ci, w, 2)
+			if d.String() != row["composite_2dp"] {
+				t.Errorf("composite = %s, want %s", d, row["composite_2dp"])
+			}
+			if f, _ := strconv.ParseFloat(row["composite_exact"], 64); d.Float64() != f {
+				t.Errorf("exact = %v, want %s", d.Float64(), row["composite_exact"])
+			}
+		})
+	}
+}
+
+func TestWarningVectors(t *testing.T) {
+	for _, row := range readVectors(t, "warning_levels_2024.csv") {
+		t.Run(row["predicted_daily_AQI_by_24h_period"], func(t *testing.T) {
+			var seq []int
+			for _, f := range strings.Fields(row["predicted_daily_AQI_by_24h_period"]) {
+				n, _ := strconv.Atoi(f)
+				seq = append(seq, n)
+			}
+			w := PredictWarning(nil, seq)
+			want := row["level"]
+			if strings.HasPrefix(want, "below-warning") {
+				want = "below-warning"
+			}
+			if w.Level.String() != want {
+				t.Errorf("level = %v, want %s", w.Level, row["level"])
+			}
+			for k, got := range map[string]int{"hours_gt200": w.HoursGT200, "hours_gt150": w.HoursGT150, "hours_gt300": w.HoursGT300} {
+				if strconv.Itoa(got) != row[k] {
+					t.Errorf("%s = %d, want %s", k, got, row[k])
+				}
+			}
+		})
+	}
+}

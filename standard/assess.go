@@ -1,0 +1,440 @@
+package standard
+
+import (
+	"encoding/json"
+	"math/big"
+	"time"
+)
+
+// DustMask is the set of dust-affected days (沙尘天气, 环办监测〔2016〕120号),
+// keyed by DayNumber. A nil mask has no dust days.
+type DustMask map[int32]bool
+
+// NewDustMask returns a mask holding the calendar days (Beijing) of days.
+func NewDustMask(days ...time.Time) DustMask {
+	m := DustMask{}
+	for _, d := range days {
+		m.Add(d)
+	}
+	return m
+}
+
+// Add marks the calendar day containing t.
+func (m DustMask) Add(t time.Time) { m[DayNumber(t)] = true }
+
+// Has reports whether day number d is a dust day.
+func (m DustMask) Has(d int32) bool { return m[d] }
+
+// MarkDust sets Daily.Dust on the days in the mask.
+func MarkDust(days []Daily, m DustMask) {
+	for i := range days {
+		days[i].Dust = m.Has(days[i].Day)
+	}
+}
+
+// ItemResult is the HJ 663 period assessment of one pollutant.
+type ItemResult struct {
+	Pollutant Pollutant `json:"-"`
+	// Mean is the period mean of the daily values (for O3 of the daily
+	// maximum 8-hour means; for CO and O3 it is informative, not assessed).
+	Mean Value `json:"mean"`
+	// Percentile is the P-th percentile of the daily values (SO2, NO2 98th;
+	// PM10, PM2.5, CO 95th; O3 8-hour 90th).
+	P          int   `json:"percentile_p"`
+	Percentile Value `json:"percentile"`
+	// MeanLimit and PercentileLimit are the limits compared with (Missing
+	// when the item has no such limit: annual CO and O3).
+	MeanLimit       Conc `json:"mean_limit"`
+	PercentileLimit Conc `json:"percentile_limit"`
+	// Assessed reports that the data suffice for a compliance judgement.
+	Assessed bool `json:"assessed"`
+	// Compliant is 达标: every assessed statistic within its limit.
+	Compliant bool `json:"compliant"`
+	// MeanMultiple and PercentileMultiple are the exceedance multiples
+	// (C − S)/S, present only when the statistic exceeds its limit.
+	MeanMultiple       Decimal `json:"mean_exceedance"`
+	PercentileMultiple Decimal `json:"percentile_exceedance"`
+	// Index is the single quality index Ci/Si (standards.md §3.8).
+	Index Decimal `json:"index"`
+	// ExceedDays counts valid days whose daily value exceeds the daily
+	// (O3: 8-hour) limit; ExceedRate is their share of valid days in percent.
+	ExceedDays int     `json:"exceed_days"`
+	ExceedRate Decimal `json:"exceed_rate"`
+}
+
+// Period is the assessment of one variant (with dust or dust deducted).
+type Period struct {
+	// Items holds the six basic items, indexed by Pollutant.
+	Items [NumPollutants]ItemResult `json:"-"`
+	// Assessed reports that all six items could be assessed; Compliant is
+	// 二级达标 (all six compliant).
+	Assessed  bool `json:"assessed"`
+	Compliant bool `json:"compliant"`
+	// NonCompliant lists the items that exceed.
+	NonCompliant PollutantSet `json:"non_compliant"`
+	// AQIDays covers the days with a valid daily AQI (Valid) among the
+	// calendar days of the period (Expected).
+	AQIDays Coverage `json:"aqi_days"`
+	// GoodDays have AQI ≤ 100; HeavyDays AQI > 200 (重度及以上).
+	GoodDays   int     `json:"good_days"`
+	GoodRatio  Decimal `json:"good_ratio"`
+	HeavyDays  int     `json:"heavy_days"`
+	HeavyRatio Decimal `json:"heavy_ratio"`
+	// LevelDays counts valid AQI days per level (index 1…6).
+	LevelDays [7]int `json:"level_days"`
+	// PrimaryDays counts days on which each pollutant was (co-)primary.
+	PrimaryDays [NumPollutants]int `json:"-"`
+	// Composite is the composite index with Rules.CompositeWeights;
+	// CompositeUnweighted Σ Ci/Si and Composite322 the 3/2/2-weighted form.
+	Composite           Decimal `json:"composite"`
+	CompositeUnweighted Decimal `json:"composite_unweighted"`
+	Composite322        Decimal `json:"composite_322"`
+}
+
+// MarshalJSON encodes items and primary-day counts keyed by pollutant code.
+func (p Period) MarshalJSON() ([]byte, error) {
+	type plain Period
+	items := map[string]ItemResult{}
+	prim := map[string]int{}
+	for i := range Pollutant(NumPollutants) {
+		items[i.Code()] = p.Items[i]
+		prim[i.Code()] = p.PrimaryDays[i]
+	}
+	return json.Marshal(struct {
+		plain
+		Items       map[string]ItemResult `json:"items"`
+		PrimaryDays map[string]int        `json:"primary_days"`
+	}{plain(p), items, prim})
+}
+
+// Assessment is the HJ 663 assessment of one station or area over a period,
+// in both dust variants, plus the official combination.
+type Assessment struct {
+	Station string    `json:"station"`
+	From    time.Time `json:"from"`
+	To      time.Time `json:"to"`
+	// Edition governs the period per Rules.Straddle; its documents are
+	// named in EditionName, LimitStandard and AssessmentStandard.
+	Edition            Edition `json:"edition"`
+	EditionName        string  `json:"edition_name"`
+	LimitStandard      string  `json:"limit_standard"`
+	AssessmentStandard string  `json:"assessment_standard"`
+	// Days is the number of calendar days in the period; DustDays those
+	// marked dust-affected.
+	Days     int `json:"days"`
+	DustDays int `json:"dust_days"`
+	// WithDust keeps every valid value (含沙); DustDeducted removes PM10
+	// and PM2.5 values and the AQI of dust days (扣沙).
+	WithDust     Period `json:"with_dust"`
+	DustDeducted Period `json:"dust_deducted"`
+	// Official combines them per Rules.DustDeductConcentrations and
+	// Rules.DustDeductAQIDays (default: concentrations, compliance and
+	// composite index deducted; AQI day counts with dust, as CNEMC reports).
+	Official Period `json:"official"`
+}
+
+// Assess assesses the daily values of one station or area over the days
+// from … to (inclusive, Beijing calendar days) by HJ 663: period means and
+// percentiles with their validity, compliance per item and overall against
+// the grade-II limits of the period's edition, exceedance multiples, single
+// and composite indices, good and heavy-pollution days. days may hold more
+// days than the period and need not be sorted; dust days are those in
+// dust or marked Daily.Dust.
+func Assess(r *Rules, days []Daily, from, to time.Time, dust DustMask) Assessment {
+	r = orDefault(r)
+	a0, b0 := DayNumber(from), DayNumber(to)
+	e := r.EditionForPeriod(from, to)
+	as := Assessment{
+		From: DayFromNumber(a0), To: DayFromNumber(b0),
+		Edition: e, EditionName: e.Name(), LimitStandard: e.LimitStandard(),
+		AssessmentStandard: e.AssessmentStandard(),
+	}
+	if b0 >= a0 {
+		as.Days = int(b0 - a0 + 1)
+	}
+	in := make([]*Daily, 0, len(days))
+	for i := range days {
+		d := &days[i]
+		if d.Day < a0 || d.Day > b0 {
+			continue
+		}
+		if as.Station == "" {
+			as.Station = d.Station
+		}
+		in = append(in, d)
+		if d.Dust || dust.Has(d.Day) {
+			as.DustDays++
+		}
+	}
+	sc := newScratch(len(in))
+	isDust := func(d *Daily) bool { return d.Dust || dust.Has(d.Day) }
+	as.WithDust = assessPeriod(r, e, in, a0, b0, nil, sc)
+	if as.DustDays == 0 {
+		as.DustDeducted = as.WithDust
+	} else {
+		as.DustDeducted = assessPeriod(r, e, in, a0, b0, isDust, sc)
+	}
+	as.Official = as.WithDust
+	if r.DustDeductConcentrations {
+		as.Official.Items = as.DustDeducted.Items
+		as.Official.Assessed = as.DustDeducted.Assessed
+		as.Official.Compliant = as.DustDeducted.Compliant
+		as.Official.NonCompliant = as.DustDeducted.NonCompliant
+		as.Official.Composite = as.DustDeducted.Composite
+		as.Official.CompositeUnweighted = as.DustDeducted.CompositeUnweighted
+		as.Official.Composite322 = as.DustDeducted.Composite322
+	}
+	if r.DustDeductAQIDays {
+		o := &as.Official
+		dd := &as.DustDeducted
+		o.AQIDays, o.GoodDays, o.GoodRatio = dd.AQIDays, dd.GoodDays, dd.GoodRatio
+		o.HeavyDays, o.HeavyRatio, o.LevelDays, o.PrimaryDays = dd.HeavyDays, dd.HeavyRatio, dd.LevelDays, dd.PrimaryDays
+	}
+	return as
+}
+
+type scratch struct {
+	conc  []Conc
+	exact []Ratio
+}
+
+func newScratch(n int) *scratch { return &scratch{conc: make([]Conc, 0, n)} }
+
+// assessPeriod computes one variant; deduct (may be nil) tells which days'
+// PM values and AQI are removed.
+func assessPeriod(r *Rules, e Edition, in []*Daily, a0, b0 int32, deduct func(*Daily) bool, sc *scratch) Period {
+	var per Period
+	annual, short := AssessedLimits(e, GradeII)
+	dec := decimalsOf(r)
+	per.Assessed, per.Compliant = true, true
+	for p := range Pollutant(NumPollutants) {
+		it := &per.Items[p]
+		it.Pollutant = p
+		it.P = r.Percentiles[p]
+		it.MeanLimit, it.PercentileLimit = annual[p], short[p]
+		dropPM := deduct != nil && (p == PM10 || p == PM25)
+		// Gather the valid daily values and count them per month.
+		var monthCount monthCounter
+		monthCount.init(a0, b0)
+		sc.conc = sc.conc[:0]
+		sc.exact = sc.exact[:0]
+		var sum int64
+		var bsum *big.Rat
+		for _, d := range in {
+			v := &d.Values[p]
+			if !v.Valid() || (dropPM && deduct(d)) {
+				continue
+			}
+			monthCount.add(d.Day)
+			if r.PeriodFromRoundedDaily {
+				sc.conc = append(sc.conc, v.Rounded)
+				sum += int64(v.Rounded)
+			} else {
+				sc.exact = append(sc.exact, v.Exact)
+				if bsum == nil {
+					bsum = new(big.Rat)
+				}
+				bsum.Add(bsum, new(big.Rat).SetFrac64(v.Exact.Num, v.Exact.Den))
+			}
+			if short[p] != Missing && r.aboveLimit(p, v.Exact, short[p]) {
+				it.ExceedDays++
+			}
+		}
+		n := monthCount.total
+		cov := periodCoverage(r, &monthCount, a0, b0)
+		if !cov.OK && !r.DayCountsForCOO3 && (p == CO || p == O3) && n > 0 {
+			cov.OK, cov.Reason = true, ""
+		}
+		if dropPM {
+			if cov.Reason == "" {
+				cov.Reason = reasonDustDeducted
+			} else {
+				cov.Reason += "; " + reasonDustDeducted
+			}
+		}
+		var mean, pct Ratio
+		if n > 0 {
+			if r.PeriodFromRoundedDaily {
+				mean = reduce(Ratio{sum, int64(n)})
+				pct = percentileInPlace(sc.conc, it.P)
+			} else {
+				bsum.Quo(bsum, new(big.Rat).SetInt64(int64(n)))
+				mean, _ = RatioFromRat(bsum)
+				pct = PercentileExact(sc.exact, it.P)
+			}
+			it.ExceedRate = Decimal{reduce(Ratio{int64(it.ExceedDays) * 100, int64(n)}), r.PercentDecimals}
+		}
+		it.Mean = makeValue(p, mean, cov)
+		it.Percentile = makeValue(p, pct, cov)
+		it.Assessed = cov.OK
+		it.Compliant = cov.OK
+		if annual[p] != Missing && it.Mean.Valid() {
+			if r.aboveLimit(p, mean, annual[p]) {
+				it.Compliant = false
+				it.MeanMultiple = exceedance(r, p, mean, annual[p], dec.exceed)
+			}
+		}
+		if short[p] != Missing && it.Percentile.Valid() {
+			if r.aboveLimit(p, pct, short[p]) {
+				it.Compliant = false
+				it.PercentileMultiple = exceedance(r, p, pct, short[p], dec.exceed)
+			}
+		}
+		if it.Assessed {
+			c := mean
+			if p == CO || p == O3 {
+				c = pct
+			}
+			it.Index = Decimal{indexOf(r, p, c, IndexLimit(e, p)), dec.index}
+		}
+		if !it.Assessed {
+			per.Assessed = false
+			per.Compliant = false
+		} else if !it.Compliant {
+			per.Compliant = false
+			per.NonCompliant = per.NonCompliant.With(p)
+		}
+	}
+	if per.Assessed {
+		var ci [NumPollutants]Ratio
+		for p := range ci {
+			ci[p] = indexConc(r, Pollutant(p), per.Items[p])
+		}
+		per.Composite = compositeRatio(e, &ci, r.CompositeWeights, dec.index)
+		per.CompositeUnweighted = compositeRatio(e, &ci, Unweighted, dec.index)
+		per.Composite322 = compositeRatio(e, &ci, Weights322, dec.index)
+	}
+	// AQI days.
+	per.AQIDays.Expected = int(b0 - a0 + 1)
+	for _, d := range in {
+		if deduct != nil && deduct(d) {
+			continue
+		}
+		if !aqiDayValid(r, &d.AQI) {
+			continue
+		}
+		per.AQIDays.Valid++
+		aqi := d.AQI.AQI
+		if aqi <= 100 {
+			per.GoodDays++
+		}
+		if aqi > 200 {
+			per.HeavyDays++
+		}
+		per.LevelDays[d.AQI.Level]++
+		for p := range Pollutant(NumPollutants) {
+			if d.AQI.Primary.Has(p) {
+				per.PrimaryDays[p]++
+			}
+		}
+	}
+	per.AQIDays.OK = per.AQIDays.Valid > 0
+	if !per.AQIDays.OK {
+		per.AQIDays.Reason = reasonNoData
+	}
+	if per.AQIDays.Valid > 0 {
+		v := int64(per.AQIDays.Valid)
+		per.GoodRatio = Decimal{reduce(Ratio{int64(per.GoodDays) * 100, v}), r.PercentDecimals}
+		per.HeavyRatio = Decimal{reduce(Ratio{int64(per.HeavyDays) * 100, v}), r.PercentDecimals}
+	}
+	return per
+}
+
+// aqiDayValid decides whether a day counts in the good-days ratio
+// (standards.md §3.6 ⚠️).
+func aqiDayValid(r *Rules, a *AQIResult) bool {
+	if !a.Available {
+		return false
+	}
+	if !a.Edition.Is2026() && r.GoodDaysRequireComplete2012 && !a.Complete {
+		return false
+	}
+	return true
+}
+
+type decimals struct{ exceed, index int }
+
+func decimalsOf(r *Rules) decimals { return decimals{r.ExceedanceDecimals, r.IndexDecimals} }
+
+// exceedance returns (C − S)/S with C rounded first under 修约值比较法.
+func exceedance(r *Rules, p Pollutant, c Ratio, s Conc, dec int) Decimal {
+	if r.CompareRounded {
+		c = Ratio{int64(roundThousandths(c.Num, c.Den, p.PublishedDecimals())), 1}
+	}
+	return Decimal{reduce(Ratio{c.Num - int64(s)*c.Den, int64(s) * c.Den}), dec}
+}
+
+// indexConc is the concentration Ci entering the indices: the mean for
+// SO2, NO2, PM10 and PM2.5, the percentile for CO and O3, as published
+// (rounded) unless Rules.CompareRounded is off.
+func indexConc(r *Rules, p Pollutant, it ItemResult) Ratio {
+	v := it.Mean
+	if p == CO || p == O3 {
+		v = it.Percentile
+	}
+	if !v.Valid() {
+		return Ratio{}
+	}
+	if r.CompareRounded {
+		return Ratio{int64(v.Rounded), 1}
+	}
+	return v.Exact
+}
+
+func indexOf(r *Rules, p Pollutant, c Ratio, s Conc) Ratio {
+	if r.CompareRounded {
+		c = Ratio{int64(roundThousandths(c.Num, c.Den, p.PublishedDecimals())), 1}
+	}
+	return reduce(Ratio{c.Num, c.Den * int64(s)})
+}
+
+// CompositeIndex computes Σ w_i·Ci/Si (环境空气质量综合指数, standards.md §3.8,
+// §4.2) over the six pollutants with concentrations ci (Conc units: means
+// of SO2, NO2, PM10, PM2.5; CO 24-hour 95th and O3 8-hour 90th
+// percentiles) against the grade-II limits of edition e, exactly, published
+// with decimals places. Any Missing concentration makes it absent.
+func CompositeIndex(e Edition, ci [NumPollutants]Conc, weights [NumPollutants]int64, decimals int) Decimal {
+	var q [NumPollutants]Ratio
+	for p, c := range ci {
+		q[p] = RatioOf(c)
+	}
+	return compositeRatio(e, &q, weights, decimals)
+}
+
+func compositeRatio(e Edition, ci *[NumPollutants]Ratio, weights [NumPollutants]int64, decimals int) Decimal {
+	sum := new(big.Rat)
+	for p := range Pollutant(NumPollutants) {
+		if !ci[p].Valid() {
+			return Decimal{Decimals: decimals}
+		}
+		s := IndexLimit(e, p)
+		sum.Add(sum, new(big.Rat).SetFrac(big.NewInt(weights[p]*ci[p].Num), big.NewInt(int64(s)*ci[p].Den)))
+	}
+	q, _ := RatioFromRat(sum)
+	return Decimal{q, decimals}
+}
+
+// ChangeRate returns (cur − prev)/prev × 100 % (standards.md §4.1/§4.2):
+// positive is deterioration, negative improvement. The indices are compared
+// as published (rounded to their Decimals) when roundFirst is set, which is
+// how rankings of published indices are computed.
+func ChangeRate(cur, prev Decimal, decimals int, roundFirst bool) Decimal {
+	if !cur.Valid() || !prev.Valid() {
+		return Decimal{Decimals: decimals}
+	}
+	c, p := cur.Exact, prev.Exact
+	if roundFirst {
+		c = Ratio{cur.Scaled(), pow10[cur.Decimals]}
+		p = Ratio{prev.Scaled(), pow10[prev.Decimals]}
+	}
+	if p.Num == 0 {
+		return Decimal{Decimals: decimals}
+	}
+	x := new(big.Rat).SetFrac64(c.Num, c.Den)
+	y := new(big.Rat).SetFrac64(p.Num, p.Den)
+	x.Sub(x, y)
+	x.Quo(x, y)
+	x.Mul(x, big.NewRat(100, 1))
+	q, _ := RatioFromRat(x)
+	return Decimal{q, decimals}
+}

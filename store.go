@@ -151,6 +151,9 @@ type HourRecord struct {
 	Source     string     `json:"source"`      // e.g. "import:china_sites_20190102.csv", "hj212:MN…"
 	ReceivedAt time.Time  `json:"received_at"` // when the store accepted this revision
 	Revision   int        `json:"revision"`    // 1 for the first version of the station-hour
+	// Line is the line of the source file the record came from, 0 when it
+	// did not come from a file.
+	Line int `json:"line,omitempty"`
 }
 
 // ObservationFilter selects hourly records. Times are hour-ending instants;
@@ -225,11 +228,15 @@ type Import interface {
 	// station list file).
 	PutAreas(ctx context.Context, as []*Area) (WriteResult, error)
 	PutStations(ctx context.Context, ss []*Station) (WriteResult, error)
-	// WriteHours writes a batch of hourly records; see ObservationService.
+	// WriteHours checks and writes a batch of hourly records; see
+	// ObservationService. Refused records are returned at once; the counts
+	// of inserted, revised and unchanged station-hours may be known only at
+	// Commit, whose ImportRun carries the totals.
 	WriteHours(ctx context.Context, recs []HourRecord) (WriteResult, error)
-	// Commit records the run with the counts and messages in sum (rows read
-	// and rejected by the parser are known only to the caller) and makes the
-	// file's data visible. Statistics of the touched days are recomputed
+	// Commit records the run and makes the file's data visible. sum carries
+	// what only the caller knows (rows read, rows the parser rejected, their
+	// messages); the store adds its own counts and refusals, and the
+	// returned run holds the totals. Statistics of the touched days are recomputed
 	// after the commit; a crash before that leaves them marked for
 	// recomputation, never stale without a mark.
 	Commit(ctx context.Context, sum ImportSummary) (*ImportRun, error)
@@ -302,13 +309,8 @@ type Subject struct {
 }
 
 // Coverage says how complete the data beneath a value were and whether the
-// value is valid under GB 3095 table 4.
-type Coverage struct {
-	Valid    int    `json:"valid"`    // valid inputs (hours, 8-h windows or days)
-	Expected int    `json:"expected"` // inputs the period holds
-	OK       bool   `json:"ok"`       // the validity rule is met
-	Reason   string `json:"reason,omitempty"`
-}
+// value is valid under GB 3095 table 4: the engine's type.
+type Coverage = standard.Coverage
 
 // Value is one statistic with its coverage. Value is the concentration
 // rounded by GB/T 8170 as the standard publishes it (µg/m³ to integers, CO
@@ -335,6 +337,9 @@ type DailyStat struct {
 	// Stations is the number of stations the value is made from (1 for a
 	// station).
 	Stations int `json:"stations"`
+	// Detail is the engine's full result for the day: exact values,
+	// IAQIs, level, category and colour.
+	Detail *standard.Daily `json:"detail,omitempty"`
 }
 
 // PeriodKind is the granularity of period statistics.
@@ -376,6 +381,9 @@ type PeriodStat struct {
 	CompositeIndex int64 `json:"composite_index"`
 	// Compliant is per item and overall (index NumPollutants).
 	Compliant [standard.NumPollutants + 1]bool `json:"compliant"`
+	// Assessment is the engine's full HJ 663 result (both dust variants,
+	// exceedance multiples, ratios, indices) the fields above summarise.
+	Assessment *standard.Assessment `json:"assessment,omitempty"`
 }
 
 // StatFilter selects statistics of one subject over a range of days

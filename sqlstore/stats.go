@@ -1,0 +1,619 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/lantian-aq/lantian"
+	"github.com/lantian-aq/lantian/standard"
+)
+
+// Statistics are derived data. A station-day is the engine's DailyStats of
+// the station's hours; an area-day is AreaDailyStats of the hours of the
+// area's evaluation stations. Both are stored in stat_day as an exact
+// record of the engine's result (dayRec), so that period statistics are
+// the engine's Assess of stored days and equal what `lantian calc` computes
+// from the same hours. Dust flags are not part of a day's statistics: they
+// are applied when a period is assessed.
+
+// statFormat versions the encoding of stat_day.data; rows of another
+// version are recomputed.
+const statFormat = 1
+
+// valRec is a standard.Value, exactly.
+type valRec struct {
+	N   int64  `json:"n"`
+	D   int64  `json:"d"`
+	R   int32  `json:"r"`
+	V   int    `json:"v"`
+	E   int    `json:"e"`
+	OK  bool   `json:"ok"`
+	Why string `json:"why,omitempty"`
+}
+
+type subRec struct {
+	It uint8 `json:"it"`
+	C  int32 `json:"c"`
+	V  int   `json:"v"`
+	S  uint8 `json:"s"`
+}
+
+type aqiRec struct {
+	E    uint8     `json:"e"`
+	Std  string    `json:"std"`
+	Rep  uint8     `json:"rep"`
+	Av   bool      `json:"av"`
+	AQI  int       `json:"aqi"`
+	Part int       `json:"part"`
+	Comp bool      `json:"comp"`
+	Over bool      `json:"over"`
+	Lv   uint8     `json:"lv"`
+	Cat  string    `json:"cat"`
+	CatE string    `json:"cat_en"`
+	Col  string    `json:"col"`
+	Pri  uint8     `json:"pri"`
+	Exc  uint8     `json:"exc"`
+	Mis  uint8     `json:"mis"`
+	IAQI [6]subRec `json:"iaqi"`
+	O3O  subRec    `json:"o3o"`
+}
+
+// dayRec is a standard.Daily as stored (the date, subject and dust flag
+// live in columns and tables of their own).
+type dayRec struct {
+	F   int       `json:"f"` // statFormat
+	Ed  uint8     `json:"ed"`
+	V   [6]valRec `json:"v"`
+	O1  valRec    `json:"o1"`
+	AQI aqiRec    `json:"aqi"`
+	// St lists the stations an area-day was formed from.
+	St []string `json:"st,omitempty"`
+}
+
+func toValRec(v standard.Value) valRec {
+	return valRec{N: v.Exact.Num, D: v.Exact.Den, R: int32(v.Rounded), V: v.Coverage.Valid, E: v.Coverage.Expected, OK: v.Coverage.OK, Why: v.Coverage.Reason}
+}
+
+func (r valRec) value() standard.Value {
+	return standard.Value{Exact: standard.Ratio{Num: r.N, Den: r.D}, Rounded: standard.Conc(r.R),
+		Coverage: standard.Coverage{Valid: r.V, Expected: r.E, OK: r.OK, Reason: r.Why}}
+}
+
+func toSubRec(s standard.SubIndex) subRec {
+	return subRec{It: uint8(s.Item), C: int32(s.Conc), V: s.Value, S: uint8(s.Status)}
+}
+
+func (s subRec) sub() standard.SubIndex {
+	return standard.SubIndex{Item: standard.Item(s.It), Conc: standard.Conc(s.C), Value: s.V, Status: standard.IAQIStatus(s.S)}
+}
+
+func encodeDay(d *standard.Daily, stations []string) ([]byte, error) {
+	rec := dayRec{F: statFormat, Ed: uint8(d.Edition), O1: toValRec(d.O3Max1H), St: stations}
+	for p := range d.Values {
+		rec.V[p] = toValRec(d.Values[p])
+	}
+	a := &d.AQI
+	rec.AQI = aqiRec{E: uint8(a.Edition), Std: a.Standard, Rep: uint8(a.Report), Av: a.Available, AQI: a.AQI,
+		Part: a.PartialAQI, Comp: a.Complete, Over: a.OverRange, Lv: uint8(a.Level), Cat: a.Category,
+		CatE: a.CategoryEN, Col: a.Colour, Pri: uint8(a.Primary), Exc: uint8(a.Exceeding), Mis: uint8(a.Missing),
+		O3O: toSubRec(a.O3Other)}
+	for p := range a.IAQI {
+		rec.AQI.IAQI[p] = toSubRec(a.IAQI[p])
+	}
+	return json.Marshal(rec)
+}
+
+func decodeDay(data []byte, subject string, day time.Time) (*standard.Daily, []string, error) {
+	var rec dayRec
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return nil, nil, err
+	}
+	if rec.F != statFormat {
+		return nil, nil, fmt.Errorf("statistics format %d, want %d", rec.F, statFormat)
+	}
+	d := &standard.Daily{Station: subject, Date: day, Day: standard.DayNumber(day), Edition: standard.Edition(rec.Ed), O3Max1H: rec.O1.value()}
+	for p := range d.Values {
+		d.Values[p] = rec.V[p].value()
+	}
+	a := rec.AQI
+	d.AQI = standard.AQIResult{Edition: standard.Edition(a.E), Standard: a.Std, Report: standard.Report(a.Rep),
+		Available: a.Av, AQI: a.AQI, PartialAQI: a.Part, Complete: a.Comp, OverRange: a.Over, Level: standard.Level(a.Lv),
+		Category: a.Cat, CategoryEN: a.CatE, Colour: a.Col, Primary: standard.PollutantSet(a.Pri),
+		Exceeding: standard.PollutantSet(a.Exc), Missing: standard.PollutantSet(a.Mis), O3Other: a.O3O.sub()}
+	for p := range d.AQI.IAQI {
+		d.AQI.IAQI[p] = a.IAQI[p].sub()
+	}
+	return d, rec.St, nil
+}
+
+// rules returns the engine rules the store computes with.
+func (db *DB) rules() *standard.Rules {
+	if db.Rules != nil {
+		return db.Rules
+	}
+	r := standard.DefaultRules()
+	return &r
+}
+
+// dayRange is a run of calendar days [first, first+n).
+type dayRange struct {
+	first time.Time
+	n     int
+}
+
+func spanOf(days []time.Time) dayRange {
+	lo, hi := days[0], days[0]
+	for _, d := range days[1:] {
+		if d.Before(lo) {
+			lo = d
+		}
+		if d.After(hi) {
+			hi = d
+		}
+	}
+	return dayRange{lo, int(standard.DayNumber(hi)-standard.DayNumber(lo)) + 1}
+}
+
+// loadSeries reads the hours of a station over whole days into an engine
+// series. Only values that may enter statistics are kept: flag N and an
+// audit state other than invalidated.
+func (db *DB) loadSeries(ctx context.Context, ex execer, station string, r dayRange) (*standard.Series, error) {
+	s := standard.NewSeries(station, r.first, r.n)
+	from := s.First
+	to := s.First.AddDate(0, 0, r.n)
+	rows, err := ex.QueryContext(ctx, db.q(`SELECT t, so2, no2, co, o3, pm10, pm25, flags, audit FROM observation
+		WHERE station = ? AND t > ? AND t <= ?`), station, db.d.timeArg(from), db.d.timeArg(to))
+	if err != nil {
+		return nil, fmt.Errorf("read hours of %s: %w", station, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t time.Time
+		var v [standard.NumPollutants]sql.NullInt64
+		var flags, audit string
+		if err := rows.Scan(timeScan{&t}, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &flags, &audit); err != nil {
+			return nil, fmt.Errorf("read hours of %s: %w", station, err)
+		}
+		if audit == string(lantian.AuditInvalidated) {
+			continue
+		}
+		i, ok := s.Index(t)
+		if !ok {
+			continue
+		}
+		for p := range v {
+			if v[p].Valid && p < len(flags) && lantian.Flag(flags[p]).Usable() {
+				s.V[p][i] = standard.Conc(v[p].Int64)
+			}
+		}
+	}
+	return s, wrap(rows.Err(), "read hours of %s", station)
+}
+
+// evaluationStations returns the evaluation stations assessing an area
+// (directly: a county's stations make the county, the city's own stations
+// the city).
+func (db *DB) evaluationStations(ctx context.Context, ex execer, area string) ([]string, error) {
+	rows, err := ex.QueryContext(ctx, db.q(`SELECT code FROM station WHERE area = ? AND evaluation = ? AND synthetic = ? ORDER BY code`), area, true, false)
+	if err != nil {
+		return nil, fmt.Errorf("stations of area %s: %w", area, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// computeDays computes the daily statistics of a station or area on the
+// given days from the hours in ex. Days without any data are left out.
+func (db *DB) computeDays(ctx context.Context, ex execer, kind lantian.SubjectKind, code string, days []time.Time) ([]standard.Daily, [][]string, error) {
+	if len(days) == 0 {
+		return nil, nil, nil
+	}
+	r := spanOf(days)
+	want := map[int32]bool{}
+	for _, d := range days {
+		want[standard.DayNumber(d)] = true
+	}
+	var all []standard.Daily
+	var stations []string
+	if kind == lantian.SubjectStation {
+		s, err := db.loadSeries(ctx, ex, code, r)
+		if err != nil {
+			return nil, nil, err
+		}
+		all = standard.DailyStats(db.rules(), s)
+		stations = []string{code}
+	} else {
+		codes, err := db.evaluationStations(ctx, ex, code)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(codes) == 0 {
+			return nil, nil, nil
+		}
+		series := make([]*standard.Series, len(codes))
+		for i, c := range codes {
+			if series[i], err = db.loadSeries(ctx, ex, c, r); err != nil {
+				return nil, nil, err
+			}
+		}
+		var info *standard.AreaInfo
+		all, info, err = standard.AreaDailyStats(db.rules(), code, series)
+		if err != nil {
+			return nil, nil, fmt.Errorf("area %s: %w", code, err)
+		}
+		stations = info.Stations
+	}
+	var out []standard.Daily
+	var st [][]string
+	for i := range all {
+		d := &all[i]
+		if !want[d.Day] || !hasData(d) {
+			continue
+		}
+		out = append(out, *d)
+		st = append(st, stations)
+	}
+	return out, st, nil
+}
+
+// hasData reports whether any hour of the day had a value.
+func hasData(d *standard.Daily) bool {
+	for _, v := range d.Values {
+		if v.Coverage.Valid > 0 {
+			return true
+		}
+	}
+	return d.O3Max1H.Coverage.Valid > 0
+}
+
+// refreshBatch is the number of dirty subjects recomputed per transaction.
+const refreshBatch = 64
+
+// RefreshStats implements lantian.StatisticService: it recomputes the
+// marked days in transactions of a few subjects each, storing the result
+// and clearing the mark together.
+func (db *DB) RefreshStats(ctx context.Context) (int, error) {
+	db.refresh.Lock()
+	defer db.refresh.Unlock()
+	total := 0
+	for {
+		n, more, err := db.refreshSome(ctx)
+		total += n
+		if err != nil || !more {
+			return total, err
+		}
+	}
+}
+
+type subjectKey struct {
+	kind lantian.SubjectKind
+	code string
+}
+
+func (db *DB) refreshSome(ctx context.Context) (n int, more bool, err error) {
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT kind, code, day FROM dirty_day ORDER BY kind DESC, code, day`)
+		if err != nil {
+			return fmt.Errorf("read marked days: %w", err)
+		}
+		marks := map[subjectKey][]time.Time{}
+		var order []subjectKey
+		for rows.Next() {
+			var k subjectKey
+			var day time.Time
+			if err := rows.Scan(&k.kind, &k.code, dayScan{&day}); err != nil {
+				rows.Close()
+				return fmt.Errorf("read marked days: %w", err)
+			}
+			if _, ok := marks[k]; !ok {
+				if len(order) == refreshBatch {
+					more = true
+					continue
+				}
+				order = append(order, k)
+			}
+			marks[k] = append(marks[k], day)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read marked days: %w", err)
+		}
+		now := db.d.timeArg(db.now())
+		for _, k := range order {
+			days := marks[k]
+			computed, stations, err := db.computeDays(ctx, tx, k.kind, k.code, days)
+			if err != nil {
+				return err
+			}
+			got := map[int32]bool{}
+			for i := range computed {
+				d := &computed[i]
+				got[d.Day] = true
+				data, err := encodeDay(d, areaStations(k.kind, stations[i]))
+				if err != nil {
+					return err
+				}
+				_, err = tx.ExecContext(ctx, db.q(`INSERT INTO stat_day (kind, code, day, edition, aqi, data, computed_at)
+					VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, code, day) DO UPDATE SET edition = excluded.edition,
+					aqi = excluded.aqi, data = excluded.data, computed_at = excluded.computed_at`),
+					string(k.kind), k.code, db.d.dayArg(d.Date), d.Edition.String(), dayAQI(d), string(data), now)
+				if err != nil {
+					return fmt.Errorf("store statistics of %s %s: %w", k.kind, k.code, err)
+				}
+			}
+			for _, day := range days {
+				if !got[standard.DayNumber(day)] {
+					// No data left beneath the day (e.g. a station moved to
+					// another area): the statistic goes too.
+					if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM stat_day WHERE kind = ? AND code = ? AND day = ?`),
+						string(k.kind), k.code, db.d.dayArg(day)); err != nil {
+						return fmt.Errorf("drop statistics of %s %s: %w", k.kind, k.code, err)
+					}
+				}
+				if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM dirty_day WHERE kind = ? AND code = ? AND day = ?`),
+					string(k.kind), k.code, db.d.dayArg(day)); err != nil {
+					return fmt.Errorf("clear mark of %s %s: %w", k.kind, k.code, err)
+				}
+			}
+			n += len(days)
+		}
+		return nil
+	})
+	return n, more, err
+}
+
+func areaStations(kind lantian.SubjectKind, st []string) []string {
+	if kind == lantian.SubjectArea {
+		return st
+	}
+	return nil
+}
+
+// dayAQI is the AQI column of stat_day: the daily AQI, 0 when withheld.
+func dayAQI(d *standard.Daily) int {
+	if d.AQI.Available {
+		return d.AQI.AQI
+	}
+	return 0
+}
+
+// statsChanged is called after a commit that marked days; the statistics
+// are recomputed by the next RefreshStats (the importer calls it after each
+// file, the server periodically) and reads never wait for it: they compute
+// marked days on the fly.
+func (db *DB) statsChanged() {}
+
+// ---- reads ----
+
+// days returns the engine days of a subject over [from, to]: stored days,
+// with days still marked for recomputation computed on the fly from the
+// committed hours, so that a read always reflects every committed hour.
+func (db *DB) days(ctx context.Context, subj lantian.Subject, from, to time.Time) ([]standard.Daily, [][]string, error) {
+	if subj.Kind != lantian.SubjectStation && subj.Kind != lantian.SubjectArea {
+		return nil, nil, lantian.Errorf(lantian.EINVALID, "statistics: subject kind %q: want station or area", subj.Kind)
+	}
+	from, to = standard.DayOfHour(from.Add(time.Hour)), standard.DayOfHour(to.Add(time.Hour))
+	if to.Before(from) {
+		return nil, nil, lantian.Errorf(lantian.EINVALID, "statistics: the range ends (%s) before it starts (%s)", to.Format(time.DateOnly), from.Format(time.DateOnly))
+	}
+	// Stored days and marks are read in one transaction so they agree.
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, nil, fmt.Errorf("read statistics: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, db.q(`SELECT day, data FROM stat_day WHERE kind = ? AND code = ? AND day >= ? AND day <= ? ORDER BY day`),
+		string(subj.Kind), subj.Code, db.d.dayArg(from), db.d.dayArg(to))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read statistics: %w", err)
+	}
+	var out []standard.Daily
+	var st [][]string
+	var stale []time.Time
+	for rows.Next() {
+		var day time.Time
+		var data string
+		if err := rows.Scan(dayScan{&day}, &data); err != nil {
+			rows.Close()
+			return nil, nil, fmt.Errorf("read statistics: %w", err)
+		}
+		d, stations, err := decodeDay([]byte(data), subj.Code, day)
+		if err != nil {
+			stale = append(stale, day) // an old format: recompute
+			continue
+		}
+		out = append(out, *d)
+		st = append(st, stations)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("read statistics: %w", err)
+	}
+	mrows, err := tx.QueryContext(ctx, db.q(`SELECT day FROM dirty_day WHERE kind = ? AND code = ? AND day >= ? AND day <= ?`),
+		string(subj.Kind), subj.Code, db.d.dayArg(from), db.d.dayArg(to))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read statistics: %w", err)
+	}
+	for mrows.Next() {
+		var day time.Time
+		if err := mrows.Scan(dayScan{&day}); err != nil {
+			mrows.Close()
+			return nil, nil, fmt.Errorf("read statistics: %w", err)
+		}
+		stale = append(stale, day)
+	}
+	mrows.Close()
+	if len(stale) > 0 {
+		fresh, fst, err := db.computeDays(ctx, tx, subj.Kind, subj.Code, stale)
+		if err != nil {
+			return nil, nil, err
+		}
+		drop := map[int32]bool{}
+		for _, d := range stale {
+			drop[standard.DayNumber(d)] = true
+		}
+		var kept []standard.Daily
+		var kst [][]string
+		for i := range out {
+			if !drop[out[i].Day] {
+				kept = append(kept, out[i])
+				kst = append(kst, st[i])
+			}
+		}
+		out, st = append(kept, fresh...), append(kst, fst...)
+		idx := make([]int, len(out))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.Slice(idx, func(a, b int) bool { return out[idx[a]].Day < out[idx[b]].Day })
+		so, ss := make([]standard.Daily, len(out)), make([][]string, len(out))
+		for i, j := range idx {
+			so[i], ss[i] = out[j], st[j]
+		}
+		out, st = so, ss
+	}
+	return out, st, nil
+}
+
+// dustMask returns the dust days that apply to a subject: those of its
+// area (a station's area) and of every area above it.
+func (db *DB) dustMask(ctx context.Context, subj lantian.Subject, from, to time.Time) (standard.DustMask, error) {
+	area := subj.Code
+	if subj.Kind == lantian.SubjectStation {
+		s, err := db.Station(ctx, subj.Code)
+		if err != nil {
+			return nil, err
+		}
+		area = s.Area
+	}
+	m := standard.DustMask{}
+	seen := map[string]bool{}
+	for area != "" && !seen[area] {
+		seen[area] = true
+		ds, err := db.DustDays(ctx, area, from, to)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range ds {
+			m.Add(d.Date)
+		}
+		a, err := db.Area(ctx, area)
+		if lantian.ErrorCode(err) == lantian.ENOTFOUND {
+			break
+		} else if err != nil {
+			return nil, err
+		}
+		area = a.Parent
+	}
+	return m, nil
+}
+
+// DailyStats implements lantian.StatisticService.
+func (db *DB) DailyStats(ctx context.Context, f lantian.StatFilter) ([]*lantian.DailyStat, error) {
+	days, st, err := db.days(ctx, f.Subject, f.From, f.To)
+	if err != nil {
+		return nil, err
+	}
+	dust, err := db.dustMask(ctx, f.Subject, f.From, f.To)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*lantian.DailyStat, len(days))
+	for i := range days {
+		d := &days[i]
+		d.Dust = dust.Has(d.Day)
+		out[i] = dailyStat(f.Subject, d, len(st[i]))
+	}
+	return out, nil
+}
+
+func rootValue(v standard.Value) lantian.Value {
+	return lantian.Value{Value: v.Rounded, Coverage: v.Coverage}
+}
+
+func dailyStat(subj lantian.Subject, d *standard.Daily, stations int) *lantian.DailyStat {
+	ds := &lantian.DailyStat{Subject: subj, Date: d.Date, Edition: d.Edition.String(), O3Max1h: rootValue(d.O3Max1H),
+		AQI: dayAQI(d), Dust: d.Dust, Stations: max(stations, 1), Detail: d}
+	for p := range d.Values {
+		ds.Means[p] = rootValue(d.Values[p])
+	}
+	if d.AQI.Available {
+		ds.Primary = d.AQI.Primary.List()
+	}
+	return ds
+}
+
+// PeriodStats implements lantian.StatisticService: the engine's HJ 663
+// assessment of the stored days, per month, per year or for the whole
+// range.
+func (db *DB) PeriodStats(ctx context.Context, f lantian.StatFilter, kind lantian.PeriodKind) ([]*lantian.PeriodStat, error) {
+	switch kind {
+	case lantian.PeriodMonth, lantian.PeriodYear, lantian.PeriodWhole:
+	default:
+		return nil, lantian.Errorf(lantian.EINVALID, "period kind %q: want month, year or period", kind)
+	}
+	days, _, err := db.days(ctx, f.Subject, f.From, f.To)
+	if err != nil {
+		return nil, err
+	}
+	dust, err := db.dustMask(ctx, f.Subject, f.From, f.To)
+	if err != nil {
+		return nil, err
+	}
+	from := standard.DayOfHour(f.From.Add(time.Hour))
+	to := standard.DayOfHour(f.To.Add(time.Hour))
+	var out []*lantian.PeriodStat
+	for a := from; !a.After(to); {
+		b := to
+		switch kind {
+		case lantian.PeriodMonth:
+			b = time.Date(a.Year(), a.Month()+1, 1, 0, 0, 0, 0, standard.Beijing).AddDate(0, 0, -1)
+		case lantian.PeriodYear:
+			b = time.Date(a.Year()+1, 1, 1, 0, 0, 0, 0, standard.Beijing).AddDate(0, 0, -1)
+		}
+		if b.After(to) {
+			b = to
+		}
+		as := standard.Assess(db.rules(), days, a, b, dust)
+		if as.Station == "" {
+			as.Station = f.Subject.Code
+		}
+		out = append(out, periodStat(f.Subject, kind, &as))
+		a = b.AddDate(0, 0, 1)
+	}
+	return out, nil
+}
+
+func periodStat(subj lantian.Subject, kind lantian.PeriodKind, as *standard.Assessment) *lantian.PeriodStat {
+	ps := &lantian.PeriodStat{Subject: subj, Kind: kind, From: as.From, To: as.To, Edition: as.Edition.String(),
+		DustDays: as.DustDays, Assessment: as}
+	o := &as.Official
+	for p := range standard.Pollutant(standard.NumPollutants) {
+		mean, dmean := rootValue(as.WithDust.Items[p].Mean), rootValue(as.DustDeducted.Items[p].Mean)
+		if p == standard.CO || p == standard.O3 {
+			mean.Value, dmean.Value = standard.Missing, standard.Missing
+		}
+		ps.Means[p], ps.DustDeductedMeans[p] = mean, dmean
+		ps.Percentiles[p] = rootValue(as.WithDust.Items[p].Percentile)
+		ps.DustDeductedPercentiles[p] = rootValue(as.DustDeducted.Items[p].Percentile)
+		ps.Compliant[p] = o.Items[p].Compliant
+	}
+	ps.Compliant[standard.NumPollutants] = o.Compliant
+	ps.ValidDays, ps.GoodDays, ps.HeavyDays = o.AQIDays.Valid, o.GoodDays, o.HeavyDays
+	if o.Composite.Valid() {
+		ps.CompositeIndex = o.Composite.Exact.Round(2)
+	}
+	return ps
+}

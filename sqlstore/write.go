@@ -1,0 +1,487 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/lantian-aq/lantian"
+	"github.com/lantian-aq/lantian/standard"
+)
+
+// maxPlausible is the largest concentration the store accepts, per
+// pollutant in thousandths: far above anything ever measured in ambient
+// air (the HJ 633 scales end at 2,620 µg/m³ SO2 1-h, 3,840 NO2, 150 mg/m³
+// CO, 1,200 O3, 600 PM10, 500 PM2.5), so that only absurd values — unit
+// mix-ups, sensor garbage — are refused. Parsers apply tighter, configurable
+// limits.
+var maxPlausible = [standard.NumPollutants]standard.Conc{
+	standard.SO2:  20000 * standard.ConcScale,
+	standard.NO2:  20000 * standard.ConcScale,
+	standard.CO:   1000 * standard.ConcScale,
+	standard.O3:   20000 * standard.ConcScale,
+	standard.PM10: 20000 * standard.ConcScale,
+	standard.PM25: 20000 * standard.ConcScale,
+}
+
+// stationRef is what the writer needs to know of a station.
+type stationRef struct {
+	area       string
+	evaluation bool
+}
+
+type hourKey struct {
+	station string
+	t       int64 // Unix seconds of the hour's end
+}
+
+type seenHour struct {
+	fp   string // values, flags and audit state
+	line int
+}
+
+type dirtyKey struct {
+	kind, code string
+	day        string // YYYY-MM-DD
+}
+
+// hourWriter writes hourly records inside one transaction (ex). It checks
+// every record, keeps within-run duplicates from reaching the database,
+// and collects the days whose statistics must be recomputed.
+type hourWriter struct {
+	db       *DB
+	ex       execer
+	conn     *sql.Conn // the connection under ex, for PostgreSQL COPY
+	source   int64
+	run      sql.NullInt64
+	stations map[string]stationRef
+	seen     map[hourKey]seenHour // nil: no within-run duplicate check
+	dirty    map[dirtyKey]struct{}
+	months   map[string]bool // PostgreSQL partitions known to exist for this run
+	staged   bool            // PostgreSQL: rows go to the staging table, merged at commit
+	now      time.Time
+	res      lantian.WriteResult
+}
+
+func (db *DB) newHourWriter(ctx context.Context, ex execer, source string, run int64) (*hourWriter, error) {
+	w := &hourWriter{db: db, ex: ex, dirty: map[dirtyKey]struct{}{}, months: map[string]bool{}, now: db.now()}
+	if run > 0 {
+		w.run = sql.NullInt64{Int64: run, Valid: true}
+	}
+	var err error
+	if w.source, err = db.sourceID(ctx, ex, source); err != nil {
+		return nil, err
+	}
+	if err := w.loadStations(ctx); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *hourWriter) loadStations(ctx context.Context) error {
+	rows, err := w.ex.QueryContext(ctx, `SELECT code, area, evaluation FROM station`)
+	if err != nil {
+		return fmt.Errorf("load stations: %w", err)
+	}
+	defer rows.Close()
+	w.stations = map[string]stationRef{}
+	for rows.Next() {
+		var code string
+		var area sql.NullString
+		var ref stationRef
+		if err := rows.Scan(&code, &area, &ref.evaluation); err != nil {
+			return fmt.Errorf("load stations: %w", err)
+		}
+		ref.area = area.String
+		w.stations[code] = ref
+	}
+	return wrap(rows.Err(), "load stations")
+}
+
+// flagString encodes the six flags of r in pollutant order.
+func flagString(f *[standard.NumPollutants]lantian.Flag) string {
+	var b [standard.NumPollutants]byte
+	for i, x := range f {
+		if x == 0 {
+			x = lantian.FlagNormal
+		}
+		b[i] = byte(x)
+	}
+	return string(b[:])
+}
+
+func validFlag(f lantian.Flag) bool {
+	switch f {
+	case 0, lantian.FlagNormal, lantian.FlagStopped, lantian.FlagMaintenance, lantian.FlagManual,
+		lantian.FlagFault, lantian.FlagCalibration, lantian.FlagOverRange, lantian.FlagCommFailure:
+		return true
+	}
+	return false
+}
+
+// check returns why the store refuses r, or "" and the error code.
+func (w *hourWriter) check(r *lantian.HourRecord) (code, msg string) {
+	if _, ok := w.stations[r.Station]; !ok {
+		return lantian.ENOTFOUND, fmt.Sprintf("unknown station %q: import a station list first, or import with --create-stations", r.Station)
+	}
+	if r.Time.IsZero() || r.Time.Unix()%3600 != 0 || r.Time.Nanosecond() != 0 {
+		return lantian.EINVALID, fmt.Sprintf("station %s time %s: want an hour-ending time on the full hour", r.Station, r.Time.In(standard.Beijing).Format(time.RFC3339))
+	}
+	if r.Time.After(w.now.Add(2 * time.Hour)) {
+		return lantian.EINVALID, fmt.Sprintf("station %s time %s: lies in the future", r.Station, r.Time.In(standard.Beijing).Format(time.RFC3339))
+	}
+	for _, p := range standard.Pollutants {
+		v := r.Values[p]
+		if v == standard.Missing {
+			continue
+		}
+		if v < 0 {
+			return lantian.EINVALID, fmt.Sprintf("station %s time %s %s: %s is negative: want a concentration ≥ 0 %s",
+				r.Station, r.Time.In(standard.Beijing).Format(time.RFC3339), p, v, p.Unit())
+		}
+		if v > maxPlausible[p] {
+			return lantian.EINVALID, fmt.Sprintf("station %s time %s %s: %s %s is not a plausible ambient concentration (want ≤ %s)",
+				r.Station, r.Time.In(standard.Beijing).Format(time.RFC3339), p, v, p.Unit(), maxPlausible[p])
+		}
+		if !validFlag(r.Flags[p]) {
+			return lantian.EINVALID, fmt.Sprintf("station %s time %s %s: flag %q: want one of N F M S D C T B",
+				r.Station, r.Time.In(standard.Beijing).Format(time.RFC3339), p, string(rune(r.Flags[p])))
+		}
+	}
+	if !r.Audit.Valid() {
+		return lantian.EINVALID, fmt.Sprintf("station %s time %s: audit state %q: want raw, reviewed or invalidated",
+			r.Station, r.Time.In(standard.Beijing).Format(time.RFC3339), r.Audit)
+	}
+	return "", ""
+}
+
+func fingerprint(r *lantian.HourRecord) string {
+	var b strings.Builder
+	for _, v := range r.Values {
+		fmt.Fprintf(&b, "%d,", v)
+	}
+	b.WriteString(flagString(&r.Flags))
+	b.WriteString(string(audit(r.Audit)))
+	return b.String()
+}
+
+func audit(a lantian.AuditState) lantian.AuditState {
+	if a == "" {
+		return lantian.AuditRaw
+	}
+	return a
+}
+
+// obsRow is a checked record ready for the database.
+type obsRow struct {
+	station string
+	t       time.Time
+	vals    [standard.NumPollutants]any
+	flags   string
+	audit   string
+	line    int
+}
+
+// write checks recs and writes the good ones.
+func (w *hourWriter) write(ctx context.Context, recs []lantian.HourRecord) (lantian.WriteResult, error) {
+	var res lantian.WriteResult
+	rows := make([]obsRow, 0, len(recs))
+	var hours []time.Time
+	for i := range recs {
+		r := &recs[i]
+		if code, msg := w.check(r); code != "" {
+			res.Rejected = append(res.Rejected, lantian.RecordError{Index: i, Station: r.Station, Time: r.Time, Code: code, Message: msg})
+			continue
+		}
+		if w.seen != nil {
+			k := hourKey{r.Station, r.Time.Unix()}
+			fp := fingerprint(r)
+			if prev, ok := w.seen[k]; ok {
+				if prev.fp == fp {
+					res.Unchanged++
+					continue
+				}
+				msg := fmt.Sprintf("station %s hour ending %s: conflicts with different values given earlier in this file",
+					r.Station, r.Time.In(standard.Beijing).Format(time.RFC3339))
+				if prev.line > 0 {
+					msg = fmt.Sprintf("station %s hour ending %s: conflicts with different values at line %d",
+						r.Station, r.Time.In(standard.Beijing).Format(time.RFC3339), prev.line)
+				}
+				res.Rejected = append(res.Rejected, lantian.RecordError{Index: i, Station: r.Station, Time: r.Time, Code: lantian.ECONFLICT, Message: msg})
+				continue
+			}
+			w.seen[k] = seenHour{fp: fp, line: r.Line}
+		}
+		row := obsRow{station: r.Station, t: r.Time, flags: flagString(&r.Flags), audit: string(audit(r.Audit)), line: r.Line}
+		for p, v := range r.Values {
+			if v != standard.Missing {
+				row.vals[p] = int64(v)
+			}
+		}
+		rows = append(rows, row)
+		if w.db.d.Postgres {
+			name, _, _ := partitionName(r.Time)
+			if !w.months[name] {
+				w.months[name] = true
+				hours = append(hours, r.Time)
+			}
+		}
+	}
+	if len(hours) > 0 {
+		if err := w.db.ensurePartitions(ctx, hours); err != nil {
+			return res, err
+		}
+	}
+	if len(rows) == 0 {
+		w.res.Add(res)
+		return res, nil
+	}
+	var err error
+	if w.staged {
+		err = w.stage(ctx, rows)
+	} else {
+		err = w.upsert(ctx, rows, &res)
+	}
+	if err != nil {
+		return res, err
+	}
+	w.res.Add(res)
+	return res, nil
+}
+
+// upsertBatch is the number of rows per multi-row INSERT: 15 parameters a
+// row stays well inside SQLite's 32,766 and PostgreSQL's 65,535.
+const upsertBatch = 1000
+
+const obsCols = `station, t, so2, no2, co, o3, pm10, pm25, flags, audit, source, run, line, received_at, revision`
+
+// upsertTail inserts new station-hours and revises changed ones (the
+// trigger keeps the old revision); identical ones are left alone and not
+// returned.
+const upsertTail = ` ON CONFLICT (station, t) DO UPDATE SET
+	so2 = excluded.so2, no2 = excluded.no2, co = excluded.co, o3 = excluded.o3,
+	pm10 = excluded.pm10, pm25 = excluded.pm25, flags = excluded.flags, audit = excluded.audit,
+	source = excluded.source, run = excluded.run, line = excluded.line,
+	received_at = excluded.received_at, revision = observation.revision + 1
+WHERE observation.so2 IS DISTINCT FROM excluded.so2 OR observation.no2 IS DISTINCT FROM excluded.no2
+	OR observation.co IS DISTINCT FROM excluded.co OR observation.o3 IS DISTINCT FROM excluded.o3
+	OR observation.pm10 IS DISTINCT FROM excluded.pm10 OR observation.pm25 IS DISTINCT FROM excluded.pm25
+	OR observation.flags <> excluded.flags OR observation.audit <> excluded.audit
+RETURNING station, t, revision`
+
+func (w *hourWriter) upsert(ctx context.Context, rows []obsRow, res *lantian.WriteResult) error {
+	recv := w.db.d.timeArg(w.now)
+	for len(rows) > 0 {
+		n := min(len(rows), upsertBatch)
+		batch := rows[:n]
+		rows = rows[n:]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO observation (` + obsCols + `) VALUES `)
+		args := make([]any, 0, n*14)
+		for i, r := range batch {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)")
+			args = append(args, r.station, w.db.d.timeArg(r.t), r.vals[0], r.vals[1], r.vals[2], r.vals[3], r.vals[4], r.vals[5],
+				r.flags, r.audit, w.source, w.run, nullInt(r.line), recv)
+		}
+		q.WriteString(upsertTail)
+		changed, err := w.collect(ctx, w.db.q(q.String()), args...)
+		if err != nil {
+			return err
+		}
+		res.Inserted += changed[0]
+		res.Revised += changed[1]
+		res.Unchanged += n - changed[0] - changed[1]
+	}
+	return nil
+}
+
+// collect runs an upsert … RETURNING station, t, revision, marks the days
+// of the returned rows dirty and counts inserted (revision 1) and revised
+// rows.
+func (w *hourWriter) collect(ctx context.Context, q string, args ...any) ([2]int, error) {
+	var n [2]int
+	rs, err := w.ex.QueryContext(ctx, q, args...)
+	if err != nil {
+		return n, fmt.Errorf("write hourly observations: %w", err)
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var station string
+		var t time.Time
+		var rev int
+		if err := rs.Scan(&station, timeScan{&t}, &rev); err != nil {
+			return n, fmt.Errorf("write hourly observations: %w", err)
+		}
+		if rev == 1 {
+			n[0]++
+		} else {
+			n[1]++
+		}
+		w.markDirty(station, t)
+	}
+	return n, wrap(rs.Err(), "write hourly observations")
+}
+
+func (w *hourWriter) markDirty(station string, t time.Time) {
+	day := standard.DayOfHour(t).Format(time.DateOnly)
+	w.dirty[dirtyKey{"station", station, day}] = struct{}{}
+	if ref := w.stations[station]; ref.area != "" && ref.evaluation {
+		w.dirty[dirtyKey{"area", ref.area, day}] = struct{}{}
+	}
+}
+
+// flushDirty records the collected dirty days in the transaction.
+func (w *hourWriter) flushDirty(ctx context.Context) error {
+	if len(w.dirty) == 0 {
+		return nil
+	}
+	keys := make([]dirtyKey, 0, len(w.dirty))
+	for k := range w.dirty {
+		keys = append(keys, k)
+	}
+	for len(keys) > 0 {
+		n := min(len(keys), 2000)
+		var q strings.Builder
+		q.WriteString(`INSERT INTO dirty_day (kind, code, day) VALUES `)
+		args := make([]any, 0, 3*n)
+		for i, k := range keys[:n] {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			if w.db.d.Postgres {
+				q.WriteString("(?, ?, CAST(? AS date))")
+			} else {
+				q.WriteString("(?, ?, ?)")
+			}
+			args = append(args, k.kind, k.code, k.day)
+		}
+		q.WriteString(` ON CONFLICT (kind, code, day) DO NOTHING`)
+		if _, err := w.ex.ExecContext(ctx, w.db.q(q.String()), args...); err != nil {
+			return fmt.Errorf("mark days for recomputation: %w", err)
+		}
+		keys = keys[n:]
+	}
+	w.dirty = map[dirtyKey]struct{}{}
+	return nil
+}
+
+// ---- PostgreSQL staging: COPY into a temporary table, merge at commit ----
+
+const stageTable = `lantian_stage_observation`
+
+func (w *hourWriter) createStage(ctx context.Context) error {
+	_, err := w.ex.ExecContext(ctx, `CREATE TEMPORARY TABLE `+stageTable+` (
+		station text NOT NULL, t timestamptz NOT NULL,
+		so2 integer, no2 integer, co integer, o3 integer, pm10 integer, pm25 integer,
+		flags text NOT NULL, audit text NOT NULL, line integer) ON COMMIT DROP`)
+	return wrap(err, "create staging table")
+}
+
+func (w *hourWriter) stage(ctx context.Context, rows []obsRow) error {
+	src := make([][]any, len(rows))
+	for i, r := range rows {
+		src[i] = []any{r.station, r.t, r.vals[0], r.vals[1], r.vals[2], r.vals[3], r.vals[4], r.vals[5], r.flags, r.audit, nullInt(r.line)}
+	}
+	err := w.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("unexpected driver connection %T", dc)
+		}
+		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{stageTable},
+			[]string{"station", "t", "so2", "no2", "co", "o3", "pm10", "pm25", "flags", "audit", "line"},
+			pgx.CopyFromRows(src))
+		return err
+	})
+	return wrap(err, "copy hourly observations")
+}
+
+// merge moves the staged rows into observation in one statement.
+func (w *hourWriter) merge(ctx context.Context) (lantian.WriteResult, error) {
+	var res lantian.WriteResult
+	var total int
+	if err := w.ex.QueryRowContext(ctx, `SELECT count(*) FROM `+stageTable).Scan(&total); err != nil {
+		return res, fmt.Errorf("count staged rows: %w", err)
+	}
+	if total == 0 {
+		return res, nil
+	}
+	q := `INSERT INTO observation (` + obsCols + `)
+		SELECT station, t, so2, no2, co, o3, pm10, pm25, flags, audit, $1, $2, line, $3, 1 FROM ` + stageTable + upsertTail
+	changed, err := w.collect(ctx, q, w.source, w.run, w.db.d.timeArg(w.now))
+	if err != nil {
+		return res, err
+	}
+	res.Inserted, res.Revised = changed[0], changed[1]
+	res.Unchanged = total - changed[0] - changed[1]
+	return res, nil
+}
+
+func nullInt(n int) any {
+	if n == 0 {
+		return nil
+	}
+	return int64(n)
+}
+
+// WriteHours implements lantian.ObservationService: one transaction, records
+// refused one by one.
+func (db *DB) WriteHours(ctx context.Context, recs []lantian.HourRecord) (lantian.WriteResult, error) {
+	var res lantian.WriteResult
+	if len(recs) == 0 {
+		return res, nil
+	}
+	// Group by source so that each record keeps the source it names.
+	bySource := map[string][]int{}
+	var order []string
+	for i := range recs {
+		s := recs[i].Source
+		if s == "" {
+			s = "api"
+		}
+		if _, ok := bySource[s]; !ok {
+			order = append(order, s)
+		}
+		bySource[s] = append(bySource[s], i)
+	}
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, s := range order {
+			w, err := db.newHourWriter(ctx, tx, s, 0)
+			if err != nil {
+				return err
+			}
+			w.seen = map[hourKey]seenHour{}
+			idx := bySource[s]
+			part := make([]lantian.HourRecord, len(idx))
+			for j, i := range idx {
+				part[j] = recs[i]
+			}
+			r, err := w.write(ctx, part)
+			if err != nil {
+				return err
+			}
+			for k := range r.Rejected {
+				r.Rejected[k].Index = idx[r.Rejected[k].Index]
+			}
+			res.Add(r)
+			if err := w.flushDirty(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return lantian.WriteResult{}, err
+	}
+	return res, nil
+}
+
+// errDone is returned by an Import used after Commit or Rollback.
+var errDone = errors.New("import already committed or rolled back")

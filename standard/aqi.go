@@ -218,9 +218,16 @@ func DailyAQI(r *Rules, e Edition, vals [NumPollutants]Conc, o3Max1H Conc) AQIRe
 
 // dailyAQIExact is DailyAQI on exact daily values (absent = Den 0).
 func dailyAQIExact(r *Rules, e Edition, q *[NumPollutants]Ratio, o3Max1H Ratio) AQIResult {
+	var a AQIResult
+	dailyAQIInto(r, e, q, o3Max1H, &a)
+	return a
+}
+
+// dailyAQIInto writes the daily AQI into *a (overwriting every field).
+func dailyAQIInto(r *Rules, e Edition, q *[NumPollutants]Ratio, o3Max1H Ratio, a *AQIResult) {
 	r = orDefault(r)
 	round := r.roundFor(e)
-	var a AQIResult
+	*a = AQIResult{}
 	a.Edition, a.Standard, a.Report = e, e.AQIStandard(), ReportDaily
 	a.IAQI[SO2] = IAQIExact(e, SO2_24H, q[SO2], round)
 	a.IAQI[NO2] = IAQIExact(e, NO2_24H, q[NO2], round)
@@ -234,10 +241,9 @@ func dailyAQIExact(r *Rules, e Edition, q *[NumPollutants]Ratio, o3Max1H Ratio) 
 		// HJ 633-2012 §5.1.3: the 7th indicator, O3 daily max 1-hour; it
 		// also carries O3 when the 8-hour value is above 800 (表1 note 3).
 		a.O3Other = IAQIExact(e, O3_1H, o3Max1H, round)
-		mergeO3(&a)
+		mergeO3(a)
 	}
-	finish(&a)
-	return a
+	finish(a)
 }
 
 // mergeO3 makes IAQI[O3] the larger of the two O3 indicators and O3Other

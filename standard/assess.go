@@ -167,6 +167,11 @@ func Assess(r *Rules, days []Daily, from, to time.Time, dust DustMask) Assessmen
 		}
 	}
 	sc := newScratch(len(in))
+	var mc monthCounter
+	mc.init(a0, b0)
+	for _, d := range in {
+		sc.month = append(sc.month, mc.monthIndex(d.Day))
+	}
 	isDust := func(d *Daily) bool { return d.Dust || dust.Has(d.Day) }
 	as.WithDust = assessPeriod(r, e, in, a0, b0, nil, sc)
 	if as.DustDays == 0 {
@@ -196,9 +201,12 @@ func Assess(r *Rules, days []Daily, from, to time.Time, dust DustMask) Assessmen
 type scratch struct {
 	conc  []Conc
 	exact []Ratio
+	month []int32 // month index of each day of the period
 }
 
-func newScratch(n int) *scratch { return &scratch{conc: make([]Conc, 0, n)} }
+func newScratch(n int) *scratch {
+	return &scratch{conc: make([]Conc, 0, n), month: make([]int32, 0, n)}
+}
 
 // assessPeriod computes one variant; deduct (may be nil) tells which days'
 // PM values and AQI are removed.
@@ -220,12 +228,12 @@ func assessPeriod(r *Rules, e Edition, in []*Daily, a0, b0 int32, deduct func(*D
 		sc.exact = sc.exact[:0]
 		var sum int64
 		var bsum *big.Rat
-		for _, d := range in {
+		for k, d := range in {
 			v := &d.Values[p]
 			if !v.Valid() || (dropPM && deduct(d)) {
 				continue
 			}
-			monthCount.add(d.Day)
+			monthCount.addIndex(sc.month[k])
 			if r.PeriodFromRoundedDaily {
 				sc.conc = append(sc.conc, v.Rounded)
 				sum += int64(v.Rounded)

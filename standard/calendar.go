@@ -82,10 +82,16 @@ func (mc *monthCounter) init(a, b int32) {
 	}
 }
 
-func (mc *monthCounter) add(day int32) {
+// monthIndex returns the index of day's month counted from the period's
+// first month.
+func (mc *monthCounter) monthIndex(day int32) int32 {
 	y, m, _ := civil(day)
-	i := (y-mc.y0)*12 + (m - mc.m0)
-	if i >= 0 && i < len(mc.counts) {
+	return int32((y-mc.y0)*12 + (m - mc.m0))
+}
+
+// addIndex counts a valid day by its month index.
+func (mc *monthCounter) addIndex(i int32) {
+	if i >= 0 && int(i) < len(mc.counts) {
 		mc.counts[i]++
 	}
 	mc.total++

@@ -84,11 +84,20 @@ func (v Value) MarshalJSON() ([]byte, error) {
 }
 
 func makeValue(p Pollutant, q Ratio, cov Coverage) Value {
-	v := Value{Exact: q, Rounded: Missing, Coverage: cov}
+	var v Value
+	setValue(&v, p, q, cov)
+	return v
+}
+
+// setValue fills *v in place (the kernels write straight into their
+// results rather than copying structs around).
+func setValue(v *Value, p Pollutant, q Ratio, cov Coverage) {
+	v.Exact = q
+	v.Coverage = cov
+	v.Rounded = Missing
 	if cov.OK && q.Den != 0 {
 		v.Rounded = roundThousandths(q.Num, q.Den, p.PublishedDecimals())
 	}
-	return v
 }
 
 // Daily holds one station's (or area's) statistics of one calendar day
@@ -151,7 +160,9 @@ func DailyStatsInto(r *Rules, s *Series, dst []Daily) []Daily {
 	}
 	dst = dst[:s.Days]
 	c1, c2 := DayNumber(r.Cutover2026), DayNumber(r.FinalLimitsFrom)
+	// Every field of every day is written below, so dst is not cleared.
 	for d := range dst {
+		dd := &dst[d]
 		dn := s.firstDay + int32(d)
 		e := Edition2012
 		if dn >= c2 {
@@ -159,33 +170,50 @@ func DailyStatsInto(r *Rules, s *Series, dst []Daily) []Daily {
 		} else if dn >= c1 {
 			e = Edition2026
 		}
-		dst[d] = Daily{Station: s.Station, Day: dn, Edition: e}
+		dd.Station, dd.Day, dd.Edition, dd.Dust = s.Station, dn, e, false
+		// Beijing time has no daylight saving: days are 24 h apart.
+		dd.Date = s.First.Add(time.Duration(d) * 24 * time.Hour)
 	}
 	for _, p := range [...]Pollutant{SO2, NO2, CO, PM10, PM25} {
 		dailyMeans(r, p, s.V[p], dst)
 	}
 	dailyO3(r, s.V[O3], dst)
 	for d := range dst {
-		dd := &dst[d]
-		dd.Date = s.First.AddDate(0, 0, d)
-		dd.AQI = dayAQI(r, dd)
+		dayAQIInto(r, &dst[d], &dst[d].AQI)
 	}
 	return dst
 }
 
 // dayAQI computes the daily AQI from a day's valid statistics.
+// When the rules round concentrations, the published (rounded) values are
+// exactly what the IAQI interpolates, and they are already computed.
 func dayAQI(r *Rules, d *Daily) AQIResult {
+	var a AQIResult
+	dayAQIInto(r, d, &a)
+	return a
+}
+
+func dayAQIInto(r *Rules, d *Daily, a *AQIResult) {
+	round := r.roundFor(d.Edition)
 	var q [NumPollutants]Ratio
 	for p := range q {
-		if d.Values[p].Valid() {
-			q[p] = d.Values[p].Exact
+		if v := &d.Values[p]; v.Valid() {
+			if round {
+				q[p] = Ratio{int64(v.Rounded), 1}
+			} else {
+				q[p] = v.Exact
+			}
 		}
 	}
 	var o Ratio
-	if d.O3Max1H.Valid() {
-		o = d.O3Max1H.Exact
+	if v := &d.O3Max1H; v.Valid() {
+		if round {
+			o = Ratio{int64(v.Rounded), 1}
+		} else {
+			o = v.Exact
+		}
 	}
-	return dailyAQIExact(r, d.Edition, &q, o)
+	dailyAQIInto(r, d.Edition, &q, o, a)
 }
 
 // dailyMeans fills Values[p] with the daily means (GB 3095 表4: ≥ 20 valid
@@ -193,27 +221,36 @@ func dayAQI(r *Rules, d *Daily) AQIResult {
 func dailyMeans(r *Rules, p Pollutant, v []Conc, dst []Daily) {
 	minH := r.MinHoursDaily
 	for d := range dst {
-		h := v[24*d : 24*d+24 : 24*d+24]
+		h := (*[24]Conc)(v[24*d : 24*d+24])
 		var sum int64
 		n := 0
 		for _, c := range h {
+			// Branch-free: data are mostly valid but gaps are irregular.
+			ok := 0
 			if c != Missing {
-				sum += int64(c)
-				n++
+				ok = 1
 			}
+			sum += int64(c) & -int64(ok)
+			n += ok
 		}
-		cov := Coverage{Valid: n, Expected: 24, OK: n >= minH && n > 0}
-		var q Ratio
-		if n > 0 {
-			q = Ratio{sum, int64(n)}
+		v := &dst[d].Values[p]
+		v.Coverage.Valid, v.Coverage.Expected = n, 24
+		v.Exact = Ratio{}
+		v.Rounded = Missing
+		if n >= minH && n > 0 {
+			v.Exact = Ratio{sum, int64(n)}
+			v.Coverage.OK = true
+			v.Coverage.Reason = ""
+			v.Rounded = roundThousandths(sum, int64(n), p.PublishedDecimals())
+			continue
 		}
-		if !cov.OK {
-			cov.Reason = reasonFewHours
-			if n == 0 {
-				cov.Reason = reasonNoData
-			}
+		v.Coverage.OK = false
+		v.Coverage.Reason = reasonFewHours
+		if n == 0 {
+			v.Coverage.Reason = reasonNoData
+		} else {
+			v.Exact = Ratio{sum, int64(n)}
 		}
-		dst[d].Values[p] = makeValue(p, q, cov)
 	}
 }
 
@@ -224,7 +261,7 @@ func dailyMeans(r *Rules, p Pollutant, v []Conc, dst []Daily) {
 func dailyO3(r *Rules, v []Conc, dst []Daily) {
 	for d := range dst {
 		h := (*[24]Conc)(v[24*d : 24*d+24])
-		dst[d].Values[O3], dst[d].O3Max1H = mda8Day(r, h)
+		mda8Into(r, h, &dst[d].Values[O3], &dst[d].O3Max1H)
 	}
 }
 
@@ -233,11 +270,12 @@ func dailyO3(r *Rules, v []Conc, dst []Daily) {
 // windows, under the validity rules of r.
 func MDA8(r *Rules, hours [24]Conc) (Value, int) {
 	r = orDefault(r)
-	v, _ := mda8Day(r, &hours)
+	var v, m Value
+	mda8Into(r, &hours, &v, &m)
 	return v, v.Coverage.Valid
 }
 
-func mda8Day(r *Rules, h *[24]Conc) (mda8, max1h Value) {
+func mda8Into(r *Rules, h *[24]Conc, mda8, max1h *Value) {
 	// Prefix sums of values and counts.
 	var ps [25]int64
 	var pc [25]int32
@@ -264,7 +302,7 @@ func mda8Day(r *Rules, h *[24]Conc) (mda8, max1h Value) {
 			cov1.Reason = reasonNoData
 		}
 	}
-	max1h = makeValue(O3, q1, cov1)
+	setValue(max1h, O3, q1, cov1)
 
 	minH := int32(r.MinHours8H)
 	var bs, bc int64 // best window sum / count
@@ -295,7 +333,7 @@ func mda8Day(r *Rules, h *[24]Conc) (mda8, max1h Value) {
 	} else if !cov.OK {
 		cov.Reason = reasonNoData
 	}
-	return makeValue(O3, q, cov), max1h
+	setValue(mda8, O3, q, cov)
 }
 
 // aboveLimit compares an exact concentration with a limit, rounded first

@@ -234,14 +234,17 @@ func iaqiRatio(e Edition, it Item, num, den int64, round bool) SubIndex {
 		unitScale = ConcScale / 10
 	}
 	var used Conc
-	if round {
+	if round && !(den == 1 && onUnit(p, num)) {
 		// One-step GB/T 8170 rounding of the exact value to table units.
 		u := Round8170(num, den*unitScale, 0)
 		num, den = u*unitScale, 1
 	}
-	if num/den > int64(MaxConc) {
+	switch {
+	case den == 1 && num <= int64(MaxConc):
+		used = Conc(num)
+	case num/den > int64(MaxConc):
 		used = MaxConc
-	} else {
+	default:
 		used = Conc(Round8170(num, den, 0))
 	}
 	s := SubIndex{Item: it, Conc: used, Status: IAQIOK}
@@ -282,4 +285,14 @@ func iaqiRatio(e Edition, it Item, num, den int64, round bool) SubIndex {
 // ceilDiv is ⌈n/d⌉ for n ≥ 0, d > 0.
 func ceilDiv(n, d int64) int64 {
 	return (n + d - 1) / d
+}
+
+// onUnit reports whether a concentration in thousandths is already a whole
+// number of table units (1 µg/m³; 0.1 mg/m³ for CO). The constant divisors
+// keep this free of hardware division.
+func onUnit(p Pollutant, num int64) bool {
+	if p == CO {
+		return num%100 == 0
+	}
+	return num%1000 == 0
 }

@@ -22,6 +22,17 @@ var pow10 = [...]int64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 10000
 // decimals may be negative (round to tens, hundreds …). den must be
 // non-zero.
 func Round8170(num, den int64, decimals int) int64 {
+	// Fast path: non-negative operands small enough for int64 products,
+	// the case of every concentration statistic.
+	if num >= 0 && den > 0 && decimals >= 0 && decimals <= 6 && num < 1<<43 {
+		n := num * pow10[decimals]
+		q := n / den
+		r := n - q*den
+		if r2 := 2 * r; r2 > den || (r2 == den && q&1 == 1) {
+			q++
+		}
+		return q
+	}
 	if den < 0 {
 		num, den = -num, -den
 	}

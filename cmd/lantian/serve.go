@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/lantian-aq/lantian"
+	"github.com/lantian-aq/lantian/demo"
+	"github.com/lantian-aq/lantian/sqlstore"
+	"github.com/lantian-aq/lantian/web"
+)
+
+func init() {
+	register(command{name: "serve", summary: "start the platform: dashboard, REST API, /metrics (loads demo data on first start)", run: runServe})
+}
+
+func runServe(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", stderr, "[--addr HOST:PORT] [--data DIR] [--db URL]")
+	var sf storeFlags
+	sf.register(fs)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	noDemo := fs.Bool("no-demo", false, "do not load the demo data into an empty store")
+	verbose := fs.Bool("v", false, "log every request")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	st, err := sqlstore.Open(ctx, sf.db, sf.data)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer st.Close()
+	where := sf.db
+	if where == "" {
+		where = sf.data
+	}
+	log.Info("store open", "dialect", st.Dialect(), "at", where)
+
+	if !*noDemo {
+		loaded, err := demo.Loaded(ctx, st)
+		if err != nil {
+			return err
+		}
+		if !loaded {
+			log.Info("empty store: loading the demo data (Nanyang 2019, Henan January 2019, the Nanyang plan)")
+			if err := demo.Load(ctx, st, lantian.DemoFS, log); err != nil {
+				return fmt.Errorf("loading demo data: %w", err)
+			}
+		}
+	}
+	plans, err := demo.Plans(lantian.DemoFS)
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Options{Store: st, Plans: plans, RootArea: "411300", Logger: log})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
+	fmt.Fprintf(stdout, "lantian serving on http://%s/\n", ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	case <-ctx.Done():
+		log.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := hs.Shutdown(sctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -265,4 +265,3 @@ func importHours(ctx context.Context, st lantian.Store, fsys fs.FS, name string)
 	}
 	return sum, nil
 }
-

@@ -13,7 +13,7 @@ import (
 // route the server lacks.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
 	var doc struct {
-		OpenAPI string                     `json:"openapi"`
+		OpenAPI string                    `json:"openapi"`
 		Paths   map[string]map[string]any `json:"paths"`
 	}
 	if err := json.Unmarshal(testSrv.openapi, &doc); err != nil {

@@ -256,3 +256,10 @@ func ParseDataFlag(s string, version int) (f lantian.Flag, known bool) {
 	}
 	return lantian.FlagFault, false
 }
+
+// ValidNumber reports whether s is a number as HJ 212 writes them (sign,
+// digits, at most one decimal point; no exponent).
+func ValidNumber(s string) bool {
+	_, _, err := parseDecimal(s)
+	return err == nil
+}

@@ -277,7 +277,7 @@ func indexHashes(b []byte) int {
 }
 
 // fill reads until at least need bytes are buffered from start. need never
-// exceeds maxSegment+12, which bounds the buffer. Read errors are sticky.
+// exceeds maxSegment+12, which bounds the buffer. io.EOF is sticky.
 func (d *Deframer) fill(need int) error {
 	if d.err != nil {
 		return d.err
@@ -308,7 +308,11 @@ func (d *Deframer) fill(need int) error {
 		d.end += k
 		d.Read += int64(k)
 		if err != nil {
-			d.err = err
+			// End of stream is final; other errors (a read deadline) are
+			// not, so the caller may read again after handling them.
+			if errors.Is(err, io.EOF) {
+				d.err = err
+			}
 			if d.end-d.start >= need {
 				return nil
 			}

@@ -1,0 +1,122 @@
+package gateway
+
+import (
+	"context"
+	"time"
+)
+
+// job is the records of one packet (or one aggregation flush) waiting for
+// its batch. done receives the batch's result exactly once.
+type job struct {
+	batch Batch
+	done  func(error)
+}
+
+// batcher groups the jobs of all connections into batches written by one
+// goroutine: while a batch is being made durable the next one fills (group
+// commit), so a slow fsync costs latency, not throughput.
+type batcher struct {
+	g    *Gateway
+	in   chan *job
+	quit chan struct{}
+}
+
+func newBatcher(g *Gateway) *batcher {
+	return &batcher{g: g, in: make(chan *job, 4*g.cfg.BatchSize), quit: make(chan struct{})}
+}
+
+// submit queues j; it blocks while the queue is full (back-pressure on the
+// readers) and fails when the gateway is shutting down.
+func (b *batcher) submit(ctx context.Context, j *job) error {
+	select {
+	case b.in <- j:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// run writes batches until in is closed and drained.
+func (b *batcher) run() {
+	defer close(b.quit)
+	cfg := &b.g.cfg
+	var jobs []*job
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		j, ok := <-b.in
+		if !ok {
+			return
+		}
+		jobs = append(jobs[:0], j)
+		n := j.batch.Len()
+		timer.Reset(cfg.BatchLatency)
+		open := true
+	fill:
+		for n < cfg.BatchSize {
+			select {
+			case j, ok := <-b.in:
+				if !ok {
+					open = false
+					break fill
+				}
+				jobs = append(jobs, j)
+				n += j.batch.Len()
+			case <-timer.C:
+				break fill
+			}
+		}
+		timer.Stop()
+		b.write(jobs)
+		clear(jobs)
+		if !open {
+			return
+		}
+	}
+}
+
+func (b *batcher) write(jobs []*job) {
+	g := b.g
+	var batch Batch
+	for _, j := range jobs {
+		batch.append(&j.batch)
+	}
+	var err error
+	if batch.Len() > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), g.cfg.StoreTimeout)
+		start := time.Now()
+		err = g.cfg.Sink.StoreBatch(ctx, batch)
+		cancel()
+		g.m.batchSeconds.Observe(time.Since(start).Seconds())
+		g.m.batchRecords.Observe(float64(batch.Len()))
+		if err != nil {
+			g.m.batches.WithLabelValues("error").Inc()
+			g.cfg.Logger.Error("hj212: storing batch failed; its packets are not acknowledged", "records", batch.Len(), "err", err)
+		} else {
+			g.m.batches.WithLabelValues("ok").Inc()
+			g.countRecords(&batch)
+			if len(batch.Samples) > 0 {
+				if skipped := g.agg.add(batch.Samples, g.cfg.Now()); skipped > 0 {
+					g.m.lateSamples.Add(float64(skipped))
+				}
+			}
+		}
+	}
+	for _, j := range jobs {
+		j.done(err)
+	}
+}
+
+func (g *Gateway) countRecords(b *Batch) {
+	add := func(kind string, n int) {
+		if n > 0 {
+			g.m.records.WithLabelValues(kind).Add(float64(n))
+		}
+	}
+	add("hourly", len(b.Hourly))
+	add("aggregated", len(b.Aggregated))
+	add("sample", len(b.Samples))
+	add("daily", len(b.Daily))
+	add("cems", len(b.CEMS))
+	add("event", len(b.Events))
+}

@@ -63,6 +63,9 @@ type chinaSites struct {
 
 func newChinaSites(r *Reader, header []string) (parser, error) {
 	p := &chinaSites{nf: len(header)}
+	if len(header) < 3 || normHeader(header[0]) != "date" || normHeader(header[1]) != "hour" || normHeader(header[2]) != "type" {
+		return nil, layoutErrorf(r.opt.File, 1, "china_sites layout needs a header date,hour,type,<station codes…>; header is %q", shortenHeader(header))
+	}
 	seen := map[string]bool{}
 	for i, h := range header[3:] {
 		h = strings.TrimSpace(h)

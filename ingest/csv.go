@@ -154,6 +154,7 @@ func (c *csvReader) readQuoted(l []byte) ([][]byte, error) {
 	c.offs = c.offs[:0]
 	i := 0
 	fieldStart := 0
+	first := "" // the record's first line, kept once the record spans lines
 	for {
 		// At the start of a field.
 		if i < len(l) && l[i] == '"' {
@@ -162,12 +163,15 @@ func (c *csvReader) readQuoted(l []byte) ([][]byte, error) {
 				j := bytes.IndexByte(l[i:], '"')
 				if j < 0 {
 					// The quoted field continues on the next line.
+					if first == "" {
+						first = string(l)
+					}
 					c.scratch = append(c.scratch, l[i:]...)
 					c.scratch = append(c.scratch, '\n')
 					next, err := c.nextLine()
 					if err != nil {
 						if err == io.EOF {
-							return nil, &csvSyntax{line: c.recLine, msg: "quoted field not closed before end of file", text: shorten(c.scratch)}
+							return nil, &csvSyntax{line: c.recLine, msg: "quoted field not closed before end of file", text: shorten(first)}
 						}
 						return nil, err
 					}

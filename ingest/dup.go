@@ -49,16 +49,14 @@ func (d *dupIndex) check(key uint32, slot uint8, hour int64, fp uint32, line int
 	return 0, false
 }
 
-// fingerprint mixes values into a 32-bit FNV-1a style hash.
+// fingerprint mixes values into 32 bits. Two different value sets share a
+// fingerprint with probability 2^-32, in which case a conflicting duplicate
+// would pass as an exact repeat; that is the price of 8 bytes per entry.
 func fingerprint(vals []int32) uint32 {
-	h := uint32(2166136261)
+	h := uint64(14695981039346656037)
 	for _, v := range vals {
-		u := uint32(v)
-		for k := 0; k < 4; k++ {
-			h ^= u & 0xff
-			h *= 16777619
-			u >>= 8
-		}
+		h = (h ^ uint64(uint32(v))) * 1099511628211
+		h ^= h >> 29
 	}
-	return h
+	return uint32(h) ^ uint32(h>>32)
 }

@@ -28,6 +28,11 @@ type Options struct {
 	// memory it needs (8 bytes per station-hour read). Repeated
 	// station-hours are then passed on as they come.
 	AllowDuplicates bool
+	// Workers, when above 1, parses a wide file with that many goroutines
+	// (the other layouts are read sequentially). Results are the same as
+	// with one worker. Call Reader.Close when abandoning such a reader
+	// before io.EOF.
+	Workers int
 }
 
 // PublishedValue is one derived figure published in a china_sites file.
@@ -66,7 +71,10 @@ type Reader struct {
 	dup     dupIndex
 	limits  *Limits
 
-	stations stationTable
+	stations   stationTable
+	lines      []int // line of each queued observation (parallel workers only)
+	trackLines bool
+	par        *parallelState
 }
 
 // parser reads one record per step, appending observations to r.queue and
@@ -118,6 +126,9 @@ func newReader(c *csvReader, opt Options) (*Reader, error) {
 		rd.p, err = newChinaSites(rd, header)
 	case Wide:
 		rd.p, err = newWide(rd, header)
+		if err == nil && opt.Workers > 1 {
+			rd.startParallel(rd.p.(*wide), opt.Workers)
+		}
 	case Long:
 		rd.p, err = newLong(rd, header)
 	default:
@@ -170,7 +181,13 @@ func (r *Reader) Next() (lantian.Observation, error) {
 		}
 		r.queue, r.qi = r.queue[:0], 0
 		r.errs, r.ei = r.errs[:0], 0
-		if err := r.p.step(r); err != nil {
+		var err error
+		if r.par != nil {
+			err = r.nextChunk()
+		} else {
+			err = r.p.step(r)
+		}
+		if err != nil {
 			r.done = true
 			if err != io.EOF {
 				var le *LayoutError

@@ -3,6 +3,7 @@ package ingest
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lantian-aq/lantian"
 	"github.com/lantian-aq/lantian/standard"
@@ -76,7 +77,6 @@ type wide struct {
 	flag     [standard.NumPollutants]int
 	colName  [standard.NumPollutants]string
 	flagName [standard.NumPollutants]string
-	fp       [2 * standard.NumPollutants]int32
 }
 
 func newWide(r *Reader, header []string) (parser, error) {
@@ -179,24 +179,37 @@ func (p *wide) parse(r *Reader, f [][]byte, line int) {
 		vals[pol] = v
 	}
 	st := r.stations.lookup(code)
-	if !r.opt.AllowDuplicates {
-		for i := range vals {
-			p.fp[i] = int32(vals[i])
-			p.fp[standard.NumPollutants+i] = int32(flags[i])
-		}
-		if prev, same := r.dup.check(st, 0, sec/3600, fingerprint(p.fp[:]), line); prev != 0 {
-			if same {
-				r.sum.Repeats++
-				return
-			}
-			r.rowErr(line, "time", string(f[p.time]), "one row per station-hour: line "+strconv.Itoa(prev)+" has different values for station "+string(code)+" at this hour", "row")
-			return
-		}
+	if !r.opt.AllowDuplicates && r.wideDuplicate(st, sec, &vals, &flags, line) {
+		return
 	}
 	if !hasValue(&vals) {
 		return
 	}
 	r.queue = append(r.queue, lantian.Observation{Station: r.stations.codes[st], Time: hourTime(sec), Values: vals, Flags: flags})
+	if r.trackLines {
+		r.lines = append(r.lines, line)
+	}
+}
+
+// wideDuplicate checks a wide row against the station-hours already read;
+// it reports whether the row is to be dropped (an exact repeat, counted,
+// or a conflict, reported).
+func (r *Reader) wideDuplicate(st uint32, sec int64, vals *[standard.NumPollutants]standard.Conc, flags *[standard.NumPollutants]lantian.Flag, line int) bool {
+	var fp [2 * standard.NumPollutants]int32
+	for i := range vals {
+		fp[i] = int32(vals[i])
+		fp[standard.NumPollutants+i] = int32(flags[i])
+	}
+	prev, same := r.dup.check(st, 0, sec/3600, fingerprint(fp[:]), line)
+	if prev == 0 {
+		return false
+	}
+	if same {
+		r.sum.Repeats++
+		return true
+	}
+	r.rowErr(line, "time", hourTime(sec).Format(time.RFC3339), "one row per station-hour: line "+strconv.Itoa(prev)+" has different values for station "+r.stations.codes[st]+" at this hour", "row")
+	return true
 }
 
 func trimBlank(b []byte) []byte {

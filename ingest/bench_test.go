@@ -1,0 +1,76 @@
+package ingest
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/lantian-aq/lantian/standard"
+)
+
+func drain(b *testing.B, in []byte, opt Options) {
+	b.Helper()
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		rd, err := NewReader(bytes.NewReader(in), opt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			_, err := rd.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+func BenchmarkChinaSitesNanyang(b *testing.B) {
+	in, err := os.ReadFile(nanyangFile)
+	if err != nil {
+		b.Fatal(err)
+	}
+	drain(b, in, Options{})
+}
+
+// syntheticWide builds a deterministic wide file of stations × hours.
+func syntheticWide(stations, hours int) []byte {
+	var buf bytes.Buffer
+	buf.WriteString("station,time,pm25,pm10,so2,no2,co,o3\n")
+	start := time.Date(2019, 1, 1, 1, 0, 0, 0, standard.Beijing)
+	x := uint32(1)
+	next := func(n uint32) uint32 { x = x*1664525 + 1013904223; return x >> 8 % n }
+	for s := 0; s < stations; s++ {
+		code := strconv.Itoa(1000+s) + "A"
+		for h := 0; h < hours; h++ {
+			buf.WriteString(code)
+			buf.WriteByte(',')
+			buf.WriteString(start.Add(time.Duration(h) * time.Hour).Format(time.RFC3339))
+			for p := 0; p < 6; p++ {
+				buf.WriteByte(',')
+				if p == 4 {
+					buf.WriteString(strconv.Itoa(int(next(20))) + "." + strconv.Itoa(int(next(10))))
+				} else {
+					buf.WriteString(strconv.Itoa(int(next(300))))
+				}
+			}
+			buf.WriteByte('\n')
+		}
+	}
+	return buf.Bytes()
+}
+
+func BenchmarkWide(b *testing.B) {
+	drain(b, syntheticWide(10, 8760), Options{})
+}
+
+func BenchmarkWideNoDuplicateCheck(b *testing.B) {
+	drain(b, syntheticWide(10, 8760), Options{AllowDuplicates: true})
+}

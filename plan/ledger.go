@@ -169,6 +169,9 @@ func (p *Plan) taskItems(t *Task, area string) []Item {
 		if due.IsZero() {
 			due = p.End
 		}
+		if dueText == "" {
+			dueText = "方案期内"
+		}
 		var areas []string
 		if in.Area != "" {
 			areas = []string{in.Area}

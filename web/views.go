@@ -28,6 +28,20 @@ func (c Conc) MarshalJSON() ([]byte, error) {
 	return []byte(standard.Conc(c).String()), nil
 }
 
+// UnmarshalJSON reads an exact decimal or null.
+func (c *Conc) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*c = Conc(standard.Missing)
+		return nil
+	}
+	v, err := standard.ParseConc(string(b))
+	if err != nil {
+		return err
+	}
+	*c = Conc(v)
+	return nil
+}
+
 // String formats the concentration as shown on the dashboard ("—" when
 // absent).
 func (c Conc) String() string {

@@ -3,6 +3,7 @@ package standard
 import (
 	"encoding/json"
 	"math/big"
+	"math/bits"
 	"time"
 )
 
@@ -230,7 +231,13 @@ func assessPeriod(r *Rules, e Edition, in []*Daily, a0, b0 int32, deduct func(*D
 		var bsum *big.Rat
 		for k, d := range in {
 			v := &d.Values[p]
-			if !v.Valid() || (dropPM && deduct(d)) {
+			if !v.Valid() {
+				continue
+			}
+			if dropPM && deduct(d) {
+				if r.DustDaysCountAsValid {
+					monthCount.addIndex(sc.month[k])
+				}
 				continue
 			}
 			monthCount.addIndex(sc.month[k])
@@ -244,12 +251,23 @@ func assessPeriod(r *Rules, e Edition, in []*Daily, a0, b0 int32, deduct func(*D
 				}
 				bsum.Add(bsum, new(big.Rat).SetFrac64(v.Exact.Num, v.Exact.Den))
 			}
-			if short[p] != Missing && r.aboveLimit(p, v.Exact, short[p]) {
-				it.ExceedDays++
+			if short[p] != Missing {
+				// The daily value is already rounded for publication.
+				if r.CompareRounded {
+					if v.Rounded > short[p] {
+						it.ExceedDays++
+					}
+				} else if v.Exact.Cmp(int64(short[p])) > 0 {
+					it.ExceedDays++
+				}
 			}
 		}
-		n := monthCount.total
+		n := len(sc.conc)
+		if !r.PeriodFromRoundedDaily {
+			n = len(sc.exact)
+		}
 		cov := periodCoverage(r, &monthCount, a0, b0)
+		cov.Valid = n // days whose values enter the statistics
 		if !cov.OK && !r.DayCountsForCOO3 && (p == CO || p == O3) && n > 0 {
 			cov.OK, cov.Reason = true, ""
 		}
@@ -410,16 +428,75 @@ func CompositeIndex(e Edition, ci [NumPollutants]Conc, weights [NumPollutants]in
 }
 
 func compositeRatio(e Edition, ci *[NumPollutants]Ratio, weights [NumPollutants]int64, decimals int) Decimal {
-	sum := new(big.Rat)
+	var terms [NumPollutants]Ratio
 	for p := range Pollutant(NumPollutants) {
 		if !ci[p].Valid() {
 			return Decimal{Decimals: decimals}
 		}
-		s := IndexLimit(e, p)
-		sum.Add(sum, new(big.Rat).SetFrac(big.NewInt(weights[p]*ci[p].Num), big.NewInt(int64(s)*ci[p].Den)))
+		terms[p] = Ratio{weights[p] * ci[p].Num, int64(IndexLimit(e, p)) * ci[p].Den}
 	}
-	q, _ := RatioFromRat(sum)
-	return Decimal{q, decimals}
+	return Decimal{sumRatios(terms[:]), decimals}
+}
+
+// sumRatios adds exact ratios over their least common denominator in
+// int64, falling back to math/big if anything would overflow. It reduces
+// the terms in place.
+func sumRatios(terms []Ratio) Ratio {
+	var l int64 = 1
+	ok := true
+	for i := range terms {
+		terms[i] = reduce(terms[i])
+		t := terms[i]
+		g := gcd(l, t.Den)
+		hi, lo := bits.Mul64(uint64(l/g), uint64(t.Den))
+		if hi != 0 || lo > 1<<52 {
+			ok = false
+			break
+		}
+		l = int64(lo)
+	}
+	if ok {
+		var sum int64
+		for _, t := range terms {
+			f := l / t.Den
+			hi, lo := bits.Mul64(uabs(t.Num), uint64(f))
+			if hi != 0 || lo > 1<<60 {
+				ok = false
+				break
+			}
+			v := int64(lo)
+			if t.Num < 0 {
+				v = -v
+			}
+			sum += v
+			if sum > 1<<61 || sum < -(1<<61) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return reduce(Ratio{sum, l})
+		}
+	}
+	acc := new(big.Rat)
+	for _, t := range terms {
+		acc.Add(acc, new(big.Rat).SetFrac64(t.Num, t.Den))
+	}
+	q, _ := RatioFromRat(acc)
+	return q
+}
+
+func gcd(a, b int64) int64 {
+	if a < 0 {
+		a = -a
+	}
+	if b < 0 {
+		b = -b
+	}
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 // ChangeRate returns (cur − prev)/prev × 100 % (standards.md §4.1/§4.2):

@@ -222,17 +222,20 @@ func dailyMeans(r *Rules, p Pollutant, v []Conc, dst []Daily) {
 	minH := r.MinHoursDaily
 	for d := range dst {
 		h := (*[24]Conc)(v[24*d : 24*d+24])
-		var sum int64
-		n := 0
-		for _, c := range h {
-			// Branch-free: data are mostly valid but gaps are irregular.
-			ok := 0
-			if c != Missing {
-				ok = 1
-			}
-			sum += int64(c) & -int64(ok)
-			n += ok
+		// Branch-free, two independent chains: a value is valid when it is
+		// not negative (Missing is the most negative int32, and HJ 633
+		// treats negative concentrations as invalid).
+		var s0, s1, m0, m1 int64
+		for i := 0; i < 24; i += 2 {
+			a, b := int64(h[i]), int64(h[i+1])
+			ma, mb := a>>63, b>>63
+			s0 += a &^ ma
+			s1 += b &^ mb
+			m0 += ma
+			m1 += mb
 		}
+		sum := s0 + s1
+		n := int(24 + m0 + m1)
 		v := &dst[d].Values[p]
 		v.Coverage.Valid, v.Coverage.Expected = n, 24
 		v.Exact = Ratio{}

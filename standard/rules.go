@@ -181,6 +181,12 @@ type Rules struct {
 	// index of the official variant (☑️ 环办监测〔2016〕120号 and CNEMC
 	// practice, standards.md §5; default on).
 	DustDeductConcentrations bool
+	// DustDaysCountAsValid counts the deducted dust days of a pollutant as
+	// valid days for the GB 3095 表4 day counts (324 a year, 27 a month)
+	// although their values are left out of the statistics (⚠️ standards.md
+	// §5: third-party practice evaluates the counts on the remaining data;
+	// default off).
+	DustDaysCountAsValid bool
 	// DustDeductAQIDays removes dust days from the good-days and
 	// heavy-pollution-days counts of the official variant (☑️ CNEMC keeps
 	// them, standards.md §5; default off).
@@ -223,6 +229,7 @@ func DefaultRules() Rules {
 		AreaMinSharePercent:         75,
 		AreaMDA8:                    AreaMDA8FromAreaHours,
 		DustDeductConcentrations:    true,
+		DustDaysCountAsValid:        false,
 		DustDeductAQIDays:           false,
 		WarningReductionPercent:     [3]int{10, 20, 30},
 	}

@@ -77,7 +77,7 @@ func TestBrowser(t *testing.T) {
 	}
 	count := func(t *testing.T, sel string) int {
 		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(` + strconv.Quote(sel) + `).length`))
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+strconv.Quote(sel)+`).length`))
 		if err != nil {
 			t.Fatalf("%s: %v", sel, err)
 		}

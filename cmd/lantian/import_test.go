@@ -378,7 +378,7 @@ var badCases = []struct {
 	{"unknown_station.csv", `unknown_station.csv line 3 field station: unknown station "9999A": import a station list first, or import with --create-stations (2 station-hours rejected)`, 1},
 	{"china_sites_unknown_station.csv", `china_sites_unknown_station.csv line 1 field 9999A: unknown station "9999A"`, 1},
 	{"negative_value.csv", `negative_value.csv line 3 field pm25: "-5": want a non-negative concentration`, 2}, // only the cell is dropped
-	{"absurd_value.csv", `absurd_value.csv line 3 field co: "800": want at most 150 mg/m³`, 2}, // only the cell is dropped
+	{"absurd_value.csv", `absurd_value.csv line 3 field co: "800": want at most 150 mg/m³`, 2},                 // only the cell is dropped
 	{"conflicting_duplicate.csv", `conflicting_duplicate.csv line 3 field time: "2019-03-01T01:00:00+08:00": want one row per station-hour: line 2 has different values`, 1},
 	{"wrong_unit.csv", `wrong_unit.csv line 4 field unit: "ppm": want a unit µg/m³`, 1},
 	{"not_on_the_hour.csv", `not_on_the_hour.csv line 3 field time: "2019-03-01T01:30:00+08:00": want a time on the hour`, 1},

@@ -104,7 +104,11 @@ type AQIResult struct {
 	// Complete reports that all six pollutants had a valid indicator.
 	Complete bool `json:"complete"`
 	// OverRange is set when an indicator was above its IAQI-500 breakpoint.
-	OverRange  bool   `json:"over_range"`
+	OverRange bool `json:"over_range"`
+	// BelowRange flags a published AQI of 0 (all indicators at zero): HJ
+	// 633-2026 §4.1.1 gives the range as 1～500; the value is kept and
+	// classed 一级 (standards.md §1.3 ⚠️).
+	BelowRange bool   `json:"below_range"`
 	Level      Level  `json:"level"`
 	Category   string `json:"category"`
 	CategoryEN string `json:"category_en"`
@@ -260,7 +264,11 @@ func mergeO3(a *AQIResult) {
 
 // finish derives AQI, completeness gate, level, primary and exceeding
 // pollutants from the sub-indices.
-func finish(a *AQIResult) {
+func finish(a *AQIResult) { finishGate(a, 0) }
+
+// finishGate is finish with the pollutants in exempt not withholding the
+// AQI under the 2026 completeness gate (§5.3.2).
+func finishGate(a *AQIResult, exempt PollutantSet) {
 	max, any := 0, false
 	for p := range Pollutant(NumPollutants) {
 		s := &a.IAQI[p]
@@ -287,11 +295,12 @@ func finish(a *AQIResult) {
 	// HJ 633-2026 §5.3.1: with a pollutant missing, publish the AQI only if
 	// it is above 100; otherwise AQI, primary pollutant, level and
 	// category are "NA".
-	if a.Edition.Is2026() && !a.Complete && max <= 100 {
+	if a.Edition.Is2026() && a.Missing&^exempt != 0 && max <= 100 {
 		return
 	}
 	a.Available = true
 	a.AQI = max
+	a.BelowRange = max == 0
 	a.Level = LevelOf(max)
 	info := a.Level.info()
 	a.Category, a.CategoryEN, a.Colour = info.category, info.categoryEN, info.hex
@@ -307,4 +316,23 @@ func finish(a *AQIResult) {
 			a.Exceeding = a.Exceeding.With(p)
 		}
 	}
+}
+
+// ExemptNotMonitored applies HJ 633-2026 §5.3.2: a pollutant that is
+// missing because the station's monitoring plan does not include it, and
+// that has not been the primary pollutant of a lightly-polluted-or-worse
+// day in the last three years, does not withhold the AQI. The caller, who
+// knows the plan and the history, passes those pollutants; if every missing
+// pollutant is among them the AQI is published (Missing still lists them,
+// to be shown as "/"). Results under 2012, or already available, are
+// unchanged.
+func (a *AQIResult) ExemptNotMonitored(exempt PollutantSet) {
+	if a.Available || !a.Edition.Is2026() || a.Missing == 0 || a.Missing&^exempt != 0 {
+		return
+	}
+	if a.Missing.Len() == NumPollutants {
+		return
+	}
+	a.Missing, a.OverRange, a.Primary, a.Exceeding = 0, false, 0, 0
+	finishGate(a, exempt)
 }

@@ -244,7 +244,7 @@ func dailyMeans(r *Rules, p Pollutant, v []Conc, dst []Daily) {
 			v.Exact = Ratio{sum, int64(n)}
 			v.Coverage.OK = true
 			v.Coverage.Reason = ""
-			v.Rounded = roundThousandths(sum, int64(n), p.PublishedDecimals())
+			v.Rounded = roundMeanThousandths(p, sum, n)
 			continue
 		}
 		v.Coverage.OK = false

@@ -425,3 +425,24 @@ func abs(x int) int {
 	}
 	return x
 }
+
+func TestCompletenessGateExemption(t *testing.T) {
+	vals := [NumPollutants]Conc{SO2: 10000, NO2: 20000, CO: Missing, O3: 60000, PM10: 40000, PM25: 30000}
+	a := HourlyAQIWith(nil, Edition2026, vals, NoHourlyExtra)
+	if a.Available || a.PartialAQI != 43 {
+		t.Fatalf("gate: available %v partial %d", a.Available, a.PartialAQI)
+	}
+	b := a
+	b.ExemptNotMonitored(PollutantSet(0).With(SO2))
+	if b.Available {
+		t.Error("exempting SO2 should not publish when CO is missing")
+	}
+	a.ExemptNotMonitored(PollutantSet(0).With(CO))
+	if !a.Available || a.AQI != 43 || a.Missing != PollutantSet(0).With(CO) || a.Level != 1 {
+		t.Errorf("§5.3.2 exemption: available %v AQI %d missing %v level %d", a.Available, a.AQI, a.Missing, a.Level)
+	}
+	z := HourlyAQIWith(nil, Edition2026, [NumPollutants]Conc{}, NoHourlyExtra)
+	if !z.Available || z.AQI != 0 || !z.BelowRange || z.Level != 1 {
+		t.Errorf("all-zero hour: AQI %d below-range %v level %d", z.AQI, z.BelowRange, z.Level)
+	}
+}

@@ -113,10 +113,14 @@ var tables = [2][numItems]breakpoints{
 }
 
 func tableFor(e Edition, it Item) *breakpoints {
+	return &tables[tableIndex(e)][it]
+}
+
+func tableIndex(e Edition) int {
 	if e.Is2026() {
-		return &tables[1][it]
+		return 1
 	}
-	return &tables[0][it]
+	return 0
 }
 
 // Breakpoints returns the breakpoint concentrations of an item under an
@@ -263,6 +267,23 @@ func iaqiRatio(e Edition, it Item, num, den int64, round bool) SubIndex {
 			return s
 		}
 	}
+	if den == 1 && onUnit(p, num) {
+		// Whole table units (every rounded concentration): look the IAQI up
+		// in the table precomputed by the same exact formula.
+		u := num / 1000
+		if p == CO {
+			u = num / 100
+		}
+		if lut := iaqiLUT[tableIndex(e)][it]; u < int64(len(lut)) {
+			s.Value = int(lut[u])
+			return s
+		}
+	}
+	return iaqiInterpolate(s, t, it, e, num, den, unitScale)
+}
+
+// iaqiInterpolate evaluates HJ 633 式(1) on the segment containing num/den.
+func iaqiInterpolate(s SubIndex, t *breakpoints, it Item, e Edition, num, den, unitScale int64) SubIndex {
 	for i := 1; i < len(t); i++ {
 		if t[i] == 0 {
 			break
@@ -274,6 +295,14 @@ func iaqiRatio(e Edition, it Item, num, den int64, round bool) SubIndex {
 			// IAQI = ilo + ceil((ihi-ilo)·(num/den − lo)/(hi − lo))
 			n := (ihi - ilo) * (num - lo*den)
 			d := (hi - lo) * den
+			if den == 1 {
+				q, rem := divmod(uint64(n), uint64(d), segRecip[tableIndex(e)][it][i])
+				if rem != 0 {
+					q++
+				}
+				s.Value = int(ilo + int64(q))
+				return s
+			}
 			s.Value = int(ilo + ceilDiv(n, d))
 			return s
 		}
@@ -295,4 +324,39 @@ func onUnit(p Pollutant, num int64) bool {
 		return num%100 == 0
 	}
 	return num%1000 == 0
+}
+
+// iaqiLUT[t][item][u] is the IAQI of a concentration of u whole table units
+// (µg/m³; CO 0.1 mg/m³) for u from 0 to the item's top breakpoint, computed
+// at start-up by iaqiInterpolate. About 60 KB; it turns the IAQI of a
+// rounded concentration into one load.
+var iaqiLUT [2][numItems][]int16
+
+func init() {
+	for ti := range tables {
+		e := Edition2012
+		if ti == 1 {
+			e = Edition2026
+		}
+		for it := range Item(numItems) {
+			t := &tables[ti][it]
+			top := t[0]
+			for _, v := range t[1:] {
+				if v == 0 {
+					break
+				}
+				top = v
+			}
+			unitScale := int64(ConcScale)
+			if itemPollutant[it] == CO {
+				unitScale = ConcScale / 10
+			}
+			lut := make([]int16, top+1)
+			for u := range lut {
+				s := iaqiInterpolate(SubIndex{}, t, it, e, int64(u)*unitScale, 1, unitScale)
+				lut[u] = int16(s.Value)
+			}
+			iaqiLUT[ti][it] = lut
+		}
+	}
 }

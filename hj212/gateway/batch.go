@@ -14,7 +14,9 @@ type job struct {
 
 // batcher groups the jobs of all connections into batches written by one
 // goroutine: while a batch is being made durable the next one fills (group
-// commit), so a slow fsync costs latency, not throughput.
+// commit), so a slow fsync costs latency, not throughput. A batch is
+// written as soon as the queue is empty, or after BatchLatency when that is
+// set, or when it reaches BatchSize records.
 type batcher struct {
 	g    *Gateway
 	in   chan *job
@@ -50,23 +52,41 @@ func (b *batcher) run() {
 		}
 		jobs = append(jobs[:0], j)
 		n := j.batch.Len()
-		timer.Reset(cfg.BatchLatency)
 		open := true
-	fill:
+		// Take what is already queued: under load the queue refills while
+		// the previous batch is made durable, so batches grow by themselves.
+	drain:
 		for n < cfg.BatchSize {
 			select {
 			case j, ok := <-b.in:
 				if !ok {
 					open = false
-					break fill
+					break drain
 				}
 				jobs = append(jobs, j)
 				n += j.batch.Len()
-			case <-timer.C:
-				break fill
+			default:
+				break drain
 			}
 		}
-		timer.Stop()
+		if open && n < cfg.BatchSize && cfg.BatchLatency > 0 {
+			timer.Reset(cfg.BatchLatency)
+		fill:
+			for n < cfg.BatchSize {
+				select {
+				case j, ok := <-b.in:
+					if !ok {
+						open = false
+						break fill
+					}
+					jobs = append(jobs, j)
+					n += j.batch.Len()
+				case <-timer.C:
+					break fill
+				}
+			}
+			timer.Stop()
+		}
 		b.write(jobs)
 		clear(jobs)
 		if !open {

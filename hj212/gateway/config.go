@@ -54,10 +54,11 @@ type Config struct {
 	MaxSplitGroups int
 	MaxSplitParts  int
 
-	// BatchSize is the number of packets after which a batch is written
-	// (default 1024); BatchLatency the longest a packet waits for its batch
-	// to fill (default 5 ms). Batches are shared by all connections (group
-	// commit).
+	// BatchSize is the number of records after which a batch is written
+	// (default 1024). BatchLatency, when positive, is how long a batch
+	// waits for more packets once the queue is empty; the default 0 writes
+	// at once, which is enough for group commit: while one batch is made
+	// durable the next fills with every connection's packets.
 	BatchSize    int
 	BatchLatency time.Duration
 	// StoreTimeout bounds one StoreBatch call. Default 30 s.
@@ -123,7 +124,7 @@ func (c *Config) withDefaults() (Config, error) {
 	def(&d.MaxSplitGroups, 16)
 	def(&d.MaxSplitParts, 64)
 	def(&d.BatchSize, 1024)
-	defd(&d.BatchLatency, 5*time.Millisecond)
+	d.BatchLatency = max(d.BatchLatency, 0)
 	defd(&d.StoreTimeout, 30*time.Second)
 	defd(&d.HourGrace, 10*time.Minute)
 	defd(&d.LateWindow, 2*time.Hour)

@@ -183,7 +183,21 @@ func (c *conn) writeLoop() {
 	w := bufio.NewWriterSize(c.nc, 4096)
 	for it := range c.out {
 		if it.wait != nil {
-			if err := <-it.wait; err != nil {
+			var err error
+			select {
+			case err = <-it.wait:
+			default:
+				// Send what is buffered before waiting for the next batch.
+				if w.Buffered() > 0 && !c.writeFailed.Load() {
+					c.nc.SetWriteDeadline(time.Now().Add(g.cfg.WriteTimeout))
+					if ferr := w.Flush(); ferr != nil {
+						c.writeFailed.Store(true)
+						c.nc.Close()
+					}
+				}
+				err = <-it.wait
+			}
+			if err != nil {
 				continue
 			}
 		}

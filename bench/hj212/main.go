@@ -1,0 +1,337 @@
+// Command hj212 is the load benchmark of lantian's HJ 212 gateway. It starts
+// the gateway on a loopback port with a sink that appends every batch to a
+// file and fsyncs it before the acknowledgements go out (standing in for
+// the store until the store is wired), connects many simulated data
+// loggers, and has each send minute data (CN 2051, ST=22, Flag=5) and wait
+// for the 9014 acknowledgements, with a bounded number of packets in flight
+// per device. It reports the sustained acknowledged packets per second and
+// the ack latency p50/p99 over the measured interval (after a warm-up),
+// then checks that every acknowledged packet is in the file.
+//
+// It stops by itself after -warmup plus -duration and only uses 127.0.0.1.
+//
+//	go run ./bench/hj212 -conns 1000 -duration 20s
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/lantian-aq/lantian/hj212"
+	"github.com/lantian-aq/lantian/hj212/gateway"
+	"github.com/lantian-aq/lantian/standard"
+)
+
+func main() {
+	conns := flag.Int("conns", 1000, "concurrent device connections")
+	duration := flag.Duration("duration", 20*time.Second, "measured interval")
+	warmup := flag.Duration("warmup", 3*time.Second, "warm-up before measuring")
+	window := flag.Int("window", 4, "packets in flight per device before it waits for acknowledgements")
+	dir := flag.String("dir", "", "directory for the durable record file (default: a temporary directory, removed afterwards)")
+	batch := flag.Int("batch", 4096, "gateway batch size (records)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured interval to this file")
+	flag.Parse()
+	cpuProfile = *cpuprofile
+	if err := run(*conns, *window, *batch, *warmup, *duration, *dir); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/hj212:", err)
+		os.Exit(1)
+	}
+}
+
+// device is one simulated data logger's counters.
+type device struct {
+	mn      string
+	sent    int
+	acked   atomic.Int64
+	lat     []time.Duration // latencies of acks received while measuring
+	err     error
+	measure *atomic.Bool
+}
+
+func run(nConns, window, batchSize int, warmup, duration time.Duration, dir string) error {
+	if dir == "" {
+		d, err := os.MkdirTemp("", "lantian-hj212-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	path := filepath.Join(dir, "records.jsonl")
+	sink, err := gateway.OpenFileSink(path)
+	if err != nil {
+		return err
+	}
+	defer sink.Close()
+	reg := prometheus.NewRegistry()
+	devs := make([]gateway.Device, nConns)
+	for i := range devs {
+		devs[i] = gateway.Device{MN: fmt.Sprintf("BENCH%019d", i), Password: "123456", Station: fmt.Sprintf("B%05d", i), ST: "22"}
+	}
+	g, err := gateway.New(gateway.Config{
+		Addr: "127.0.0.1:0", Registry: gateway.NewMemoryRegistry(devs...), Sink: sink, Metrics: reg,
+		MaxConns: nConns + 16, MaxConnsPerAddr: nConns + 16, BatchSize: batchSize, MaxInFlight: window + 4,
+	})
+	if err != nil {
+		return err
+	}
+	if err := g.Start(context.Background()); err != nil {
+		return err
+	}
+	addr := g.Addr().String()
+	fmt.Printf("gateway on %s, %d devices, window %d, GOMAXPROCS %d, records to %s (fsync per batch)\n",
+		addr, nConns, window, runtime.GOMAXPROCS(0), path)
+
+	var measuring atomic.Bool
+	stop := make(chan struct{})
+	devices := make([]*device, nConns)
+	var wg sync.WaitGroup
+	var connected sync.WaitGroup
+	connected.Add(nConns)
+	for i := range devices {
+		d := &device{mn: devs[i].MN, measure: &measuring}
+		devices[i] = d
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.err = d.run(addr, window, stop, &connected)
+		}()
+	}
+	connected.Wait()
+	fmt.Printf("%d connections open\n", nConns)
+	time.Sleep(warmup)
+	before := counters(devices)
+	m0 := gather(reg)
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
+	measuring.Store(true)
+	t0 := time.Now()
+	cpu0 := cpuTime()
+	time.Sleep(duration)
+	measuring.Store(false)
+	cpuUsed := cpuTime() - cpu0
+	if cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	elapsed := time.Since(t0)
+	after := counters(devices)
+	m1 := gather(reg)
+	close(stop)
+	wg.Wait()
+
+	var lat []time.Duration
+	var errs int
+	for _, d := range devices {
+		lat = append(lat, d.lat...)
+		if d.err != nil {
+			errs++
+			if errs <= 3 {
+				fmt.Println("device error:", d.err)
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := g.Shutdown(ctx); err != nil {
+		return err
+	}
+	acked := after - before
+	slices.Sort(lat)
+	q := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
+	}
+	batches := m1["hj212_batches_total"] - m0["hj212_batches_total"]
+	fmt.Printf("measured %s: %d packets acknowledged = %.0f packets/s sustained\n", elapsed.Round(time.Millisecond), acked, float64(acked)/elapsed.Seconds())
+	fmt.Printf("ack latency (device send → 9014 received): p50 %s  p99 %s  max %s\n",
+		q(0.50).Round(10*time.Microsecond), q(0.99).Round(10*time.Microsecond), q(1).Round(10*time.Microsecond))
+	if batches > 0 {
+		fmt.Printf("batches (each one write + fsync): %.0f = %.0f/s, %.0f records per batch, %.1f ms per StoreBatch on average\n",
+			batches, batches/elapsed.Seconds(), (m1["hj212_batch_records_sum"]-m0["hj212_batch_records_sum"])/batches,
+			1000*(m1["hj212_batch_store_seconds_sum"]-m0["hj212_batch_store_seconds_sum"])/batches)
+	}
+	fmt.Printf("CPU used by the process (gateway and load generator together): %.2f of %d cores\n", cpuUsed.Seconds()/elapsed.Seconds(), runtime.NumCPU())
+	fmt.Printf("device errors: %d\n", errs)
+
+	// Every acknowledged packet must be in the file.
+	total := 0
+	for _, d := range devices {
+		total += int(d.acked.Load())
+	}
+	stored, err := countSamples(path)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("durability check: %d packets acknowledged in total, %d sample records in the file\n", total, stored)
+	if stored < total {
+		return fmt.Errorf("%d acknowledged packets missing from the file", total-stored)
+	}
+	if errs > 0 {
+		return fmt.Errorf("%d devices failed", errs)
+	}
+	return nil
+}
+
+var cpuProfile string
+
+// cpuTime returns the user+system CPU time of the process.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func counters(ds []*device) int {
+	n := 0
+	for _, d := range ds {
+		n += int(d.acked.Load())
+	}
+	return n
+}
+
+func gather(reg *prometheus.Registry) map[string]float64 {
+	out := map[string]float64{}
+	mfs, err := reg.Gather()
+	if err != nil {
+		return out
+	}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			out[mf.GetName()] += value(m)
+			if h := m.GetHistogram(); h != nil {
+				out[mf.GetName()+"_sum"] += h.GetSampleSum()
+			}
+		}
+	}
+	return out
+}
+
+func value(m *dto.Metric) float64 {
+	switch {
+	case m.GetCounter() != nil:
+		return m.GetCounter().GetValue()
+	case m.GetGauge() != nil:
+		return m.GetGauge().GetValue()
+	case m.GetHistogram() != nil:
+		return float64(m.GetHistogram().GetSampleCount())
+	}
+	return 0
+}
+
+func countSamples(path string) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	n := 0
+	r := bufio.NewReaderSize(f, 1<<20)
+	for {
+		line, err := r.ReadSlice('\n')
+		if bytes.Contains(line, []byte(`"kind":"sample"`)) {
+			n++
+		}
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+			return n, err
+		}
+	}
+}
+
+// run is one data logger: it keeps window packets in flight and records
+// the latency of each acknowledgement (acks come back in order).
+func (d *device) run(addr string, window int, stop <-chan struct{}, connected *sync.WaitGroup) error {
+	nc, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	connected.Done()
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	codes := hj212.AmbientCodes()
+	base := time.Date(2026, 11, 28, 0, 0, 0, 0, standard.Beijing)
+	sentAt := make(chan time.Time, window)
+	readErr := make(chan error, 1)
+	go func() {
+		df := hj212.NewDeframer(nc, 0)
+		for {
+			seg, err := df.Next()
+			if err != nil {
+				var fe *hj212.FrameError
+				if errors.As(err, &fe) {
+					continue
+				}
+				readErr <- err
+				return
+			}
+			if !bytes.Contains(seg, []byte("CN=9014")) {
+				continue
+			}
+			t := <-sentAt
+			d.acked.Add(1)
+			if d.measure.Load() {
+				d.lat = append(d.lat, time.Since(t))
+			}
+		}
+	}()
+	buf := make([]byte, 0, 512)
+	cp := make([]hj212.Field, 0, 13)
+	p := &hj212.Packet{ST: "22", CN: "2051", PW: "123456", MN: d.mn, Flag: 5, HasFlag: true}
+	for seq := 0; ; seq++ {
+		t := base.Add(time.Duration(seq) * time.Minute)
+		cp = append(cp[:0], hj212.Field{Key: "DataTime", Value: hj212.FormatTime(t)})
+		for i, code := range codes {
+			v := standard.Conc(10000 + 1000*i + seq%7*100)
+			cp = append(cp, hj212.Field{Key: code + "-Avg", Value: v.String()}, hj212.Field{Key: code + "-Flag", Value: "N"})
+		}
+		p.QN = hj212.FormatQN(t.Add(time.Duration(seq%1000) * time.Millisecond))
+		p.CP = cp
+		buf, err = p.AppendPacket(buf[:0])
+		if err != nil {
+			return err
+		}
+		select {
+		case sentAt <- time.Now(): // blocks while window packets are unacknowledged
+		case <-stop:
+			return nil
+		case err := <-readErr:
+			return fmt.Errorf("%s: %w", d.mn, err)
+		}
+		nc.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		if _, err := nc.Write(buf); err != nil {
+			return fmt.Errorf("%s: %w", d.mn, err)
+		}
+		d.sent++
+	}
+}

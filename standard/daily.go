@@ -114,9 +114,8 @@ type Daily struct {
 	// means of SO2, NO2, CO, PM10 and PM2.5 and, at index O3, the O3 daily
 	// maximum 8-hour mean (MDA8).
 	Values [NumPollutants]Value
-	// O3Max1H is the O3 daily maximum 1-hour value (HJ 633-2012 日报). It
-	// is valid with Rules.MinHoursDaily valid hours, like a daily mean
-	// (⚠️ 表4 has no row for the daily maximum 1-hour value).
+	// O3Max1H is the O3 daily maximum 1-hour value (HJ 633-2012 日报),
+	// valid with Rules.MinHoursO3Max1H valid hours.
 	O3Max1H Value
 	// AQI is the daily AQI (日报) from the valid values under Edition.
 	AQI AQIResult
@@ -294,7 +293,7 @@ func mda8Into(r *Rules, h *[24]Conc, mda8, max1h *Value) {
 		}
 	}
 	n1 := int(pc[24])
-	cov1 := Coverage{Valid: n1, Expected: 24, OK: n1 >= r.MinHoursDaily && n1 > 0}
+	cov1 := Coverage{Valid: n1, Expected: 24, OK: n1 >= r.MinHoursO3Max1H && n1 > 0}
 	var q1 Ratio
 	if n1 > 0 {
 		q1 = Ratio{int64(mx), 1}

@@ -446,3 +446,20 @@ func TestCompletenessGateExemption(t *testing.T) {
 		t.Errorf("all-zero hour: AQI %d below-range %v level %d", z.AQI, z.BelowRange, z.Level)
 	}
 }
+
+func TestRankChangeRates(t *testing.T) {
+	d := func(s string) Decimal {
+		q, _ := ParseDecimalRatio(s)
+		return Decimal{q, 1}
+	}
+	rates := []Decimal{d("-10.0"), d("5.2"), d("12.4"), d("5.2"), d("3.0"), {}}
+	compliant := []bool{false, false, false, false, true, false}
+	imp, det := RankChangeRates(rates, compliant)
+	if imp[0].Index != 0 || imp[0].Rank != 1 || imp[4].Index != 2 || imp[5].Rank != 0 {
+		t.Errorf("improvement %v", imp)
+	}
+	want := []Ranked{{2, 1, false}, {1, 2, true}, {3, 2, true}}
+	if !slices.Equal(det, want) {
+		t.Errorf("deterioration %v, want %v (the compliant city 4 and the improving city 0 excluded)", det, want)
+	}
+}

@@ -60,3 +60,27 @@ func RankDecimals(ds []Decimal) []Ranked {
 	}
 	return Rank(vals, ok)
 }
+
+// RankChangeRates ranks cities by the change rate of their composite index
+// (城市环境空气质量变化程度排名方案, standards.md §4.1): improvement ranks all
+// cities ascending (the largest fall first); deterioration ranks, from the
+// largest rise, only cities whose rate is positive and that are not already
+// compliant with grade II in every pollutant (compliant[i]), which "do not
+// take part in the deterioration ranking". Equal published rates tie.
+func RankChangeRates(rates []Decimal, compliant []bool) (improvement, deterioration []Ranked) {
+	improvement = RankDecimals(rates)
+	neg := make([]Decimal, len(rates))
+	for i, d := range rates {
+		if !d.Valid() || d.Exact.Num <= 0 || (compliant != nil && compliant[i]) {
+			continue
+		}
+		neg[i] = Decimal{Ratio{-d.Exact.Num, d.Exact.Den}, d.Decimals}
+	}
+	det := RankDecimals(neg)
+	for _, r := range det {
+		if r.Rank > 0 {
+			deterioration = append(deterioration, r)
+		}
+	}
+	return improvement, deterioration
+}

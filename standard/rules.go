@@ -103,6 +103,10 @@ type Rules struct {
 	// MinHoursDaily is the minimum number of valid hourly values for a
 	// daily mean (✅ GB 3095 表4: 20).
 	MinHoursDaily int
+	// MinHoursO3Max1H is the minimum number of valid hours for the O3
+	// daily maximum 1-hour value used by the 2012 daily AQI (⚠️ GB 3095 表4
+	// has no row for it; default 20, as for a daily mean).
+	MinHoursO3Max1H int
 	// MinHours8H is the minimum number of valid hours in an 8-hour window
 	// (✅ GB 3095 表4: 6).
 	MinHours8H int
@@ -209,6 +213,7 @@ func DefaultRules() Rules {
 		Realtime2012PM24H:           false,
 		SO2Above800Fallback2012:     true,
 		MinHoursDaily:               20,
+		MinHoursO3Max1H:             20,
 		MinHours8H:                  6,
 		MinWindowsMDA8:              14,
 		MDA8ValidityLimit:           160 * ConcScale,

@@ -150,3 +150,22 @@ func cpuSeconds() float64 {
 	}
 	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
 }
+
+var sinkSum int64
+
+// BenchmarkBaselineSum is the floor the kernels are measured against: one
+// plain pass summing the 52,560 hourly values of a station-year (6
+// pollutants × 8,760 hours). On a shared machine the ratio of
+// BenchmarkStationYear to this baseline is the stable figure.
+func BenchmarkBaselineSum(b *testing.B) {
+	s := benchSeries(7)
+	measure(b, 1, func() {
+		var t int64
+		for p := range s.V {
+			for _, v := range s.V[p] {
+				t += int64(v)
+			}
+		}
+		sinkSum = t
+	})
+}

@@ -278,35 +278,33 @@ func MDA8(r *Rules, hours [24]Conc) (Value, int) {
 }
 
 func mda8Into(r *Rules, h *[24]Conc, mda8, max1h *Value) {
-	// Prefix sums of values and counts.
-	var ps [25]int64
-	var pc [25]int32
-	var mx Conc = Missing
-	for i, c := range h {
-		ps[i+1], pc[i+1] = ps[i], pc[i]
-		if c != Missing {
-			ps[i+1] += int64(c)
-			pc[i+1]++
-			if c > mx {
-				mx = c
-			}
-		}
+	// Branch-free prefix sums of values and counts (negative = missing,
+	// as in dailyMeans) and the 1-hour maximum.
+	var ps, pc [25]int64
+	mx := int64(-1)
+	for i := range 24 {
+		c := int64(h[i])
+		m := c >> 63
+		ps[i+1] = ps[i] + (c &^ m)
+		pc[i+1] = pc[i] + 1 + m
+		mx = max(mx, c)
 	}
 	n1 := int(pc[24])
-	cov1 := Coverage{Valid: n1, Expected: 24, OK: n1 >= r.MinHoursO3Max1H && n1 > 0}
-	var q1 Ratio
-	if n1 > 0 {
-		q1 = Ratio{int64(mx), 1}
+	max1h.Coverage = Coverage{Valid: n1, Expected: 24}
+	max1h.Exact, max1h.Rounded = Ratio{}, Missing
+	switch {
+	case n1 == 0:
+		max1h.Coverage.Reason = reasonNoData
+	case n1 < r.MinHoursO3Max1H:
+		max1h.Exact = Ratio{mx, 1}
+		max1h.Coverage.Reason = reasonFewHours
+	default:
+		max1h.Exact = Ratio{mx, 1}
+		max1h.Coverage.OK = true
+		max1h.Rounded = roundMeanThousandths(O3, mx, 1)
 	}
-	if !cov1.OK {
-		cov1.Reason = reasonFewHours
-		if n1 == 0 {
-			cov1.Reason = reasonNoData
-		}
-	}
-	setValue(max1h, O3, q1, cov1)
 
-	minH := int32(r.MinHours8H)
+	minH := int64(r.MinHours8H)
 	var bs, bc int64 // best window sum / count
 	nw := 0
 	for t := 8; t <= 24; t++ {
@@ -316,26 +314,31 @@ func mda8Into(r *Rules, h *[24]Conc, mda8, max1h *Value) {
 		}
 		nw++
 		s := ps[t] - ps[t-8]
-		if bc == 0 || s*bc > bs*int64(c) {
-			bs, bc = s, int64(c)
+		if bc == 0 || s*bc > bs*c {
+			bs, bc = s, c
 		}
 	}
-	cov := Coverage{Valid: nw, Expected: 17, OK: nw >= r.MinWindowsMDA8 && nw > 0}
-	var q Ratio
-	if bc != 0 {
-		q = Ratio{bs, bc}
+	mda8.Coverage = Coverage{Valid: nw, Expected: 17, OK: nw >= r.MinWindowsMDA8 && nw > 0}
+	mda8.Exact, mda8.Rounded = Ratio{}, Missing
+	if bc == 0 {
+		mda8.Coverage.Reason = reasonNoData
+		return
 	}
-	if !cov.OK && bc != 0 {
-		if r.aboveLimit(O3, q, r.MDA8ValidityLimit) {
-			cov.OK = true
-			cov.Reason = reasonAboveLimit
-		} else {
-			cov.Reason = reasonFewWindows
+	mda8.Exact = Ratio{bs, bc}
+	rounded := roundMeanThousandths(O3, bs, int(bc))
+	if !mda8.Coverage.OK {
+		above := rounded > r.MDA8ValidityLimit
+		if !r.CompareRounded {
+			above = mda8.Exact.Cmp(int64(r.MDA8ValidityLimit)) > 0
 		}
-	} else if !cov.OK {
-		cov.Reason = reasonNoData
+		if !above {
+			mda8.Coverage.Reason = reasonFewWindows
+			return
+		}
+		mda8.Coverage.OK = true
+		mda8.Coverage.Reason = reasonAboveLimit
 	}
-	setValue(mda8, O3, q, cov)
+	mda8.Rounded = rounded
 }
 
 // aboveLimit compares an exact concentration with a limit, rounded first

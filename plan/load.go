@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -133,7 +135,7 @@ func load(r io.Reader, name string) (*Plan, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%sempty file: want a %s document", prefix, FormatV1)
 		}
-		return nil, fmt.Errorf("%s%w", prefix, err)
+		return nil, decodeProblems(name, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
@@ -157,7 +159,7 @@ func load(r io.Reader, name string) (*Plan, error) {
 	strict := yaml.NewDecoder(bytes.NewReader(b))
 	strict.KnownFields(true)
 	if err := strict.Decode(p); err != nil {
-		return nil, fmt.Errorf("%s%w", prefix, err)
+		return nil, decodeProblems(name, err)
 	}
 	p.src, p.root = name, doc
 	p.fillDefaults()
@@ -191,4 +193,52 @@ func (p *Plan) fillDefaults() {
 			}
 		}
 	}
+}
+
+var (
+	yamlLineRE   = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+	unknownKeyRE = regexp.MustCompile(`^field (\S+) not found in type plan\.(\w+)$`)
+	typeNames    = map[string]any{"Plan": Plan{}, "Task": Task{}, "Target": Target{}, "Milestone": Milestone{}, "Indicator": Indicator{}, "Area": Area{}, "Department": Department{}, "Metric": Metric{}, "Section": Section{}, "Measure": Measure{}, "Reference": Reference{}, "Implementer": Implementer{}, "Duty": Duty{}, "Baseline": Baseline{}}
+	typeLabels   = map[string]string{"Plan": "the plan", "Task": "a task", "Target": "a target", "Milestone": "a milestone", "Indicator": "an indicator", "Area": "an area", "Department": "a department", "Metric": "a metric", "Section": "a section", "Measure": "a measure", "Reference": "a reference", "Implementer": "implementers", "Duty": "a duty", "Baseline": "a baseline"}
+)
+
+// decodeProblems turns a YAML syntax or decoding error into Problems with
+// line numbers, and unknown keys into a message listing the known ones.
+func decodeProblems(name string, err error) error {
+	var msgs []string
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	} else {
+		msgs = []string{err.Error()}
+	}
+	var ps Problems
+	for _, m := range msgs {
+		pr := Problem{File: name, Msg: m}
+		if g := yamlLineRE.FindStringSubmatch(m); g != nil {
+			pr.Line, _ = strconv.Atoi(g[1])
+			pr.Msg = g[2]
+		}
+		if g := unknownKeyRE.FindStringSubmatch(pr.Msg); g != nil {
+			pr.Msg = fmt.Sprintf("unknown key %q in %s: want one of %s", g[1], typeLabels[g[2]], strings.Join(yamlKeys(typeNames[g[2]]), ", "))
+		}
+		ps = append(ps, pr)
+	}
+	return ps
+}
+
+// yamlKeys lists the YAML keys of a struct type.
+func yamlKeys(v any) []string {
+	if v == nil {
+		return nil
+	}
+	t := reflect.TypeOf(v)
+	var keys []string
+	for i := 0; i < t.NumField(); i++ {
+		tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		if tag != "" && tag != "-" {
+			keys = append(keys, tag)
+		}
+	}
+	return keys
 }

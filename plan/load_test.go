@@ -63,7 +63,8 @@ func TestLoadErrors(t *testing.T) {
 		wantLine  int    // 0: do not check
 		wantInMsg string
 	}{
-		{"unknown field (typo)", "    lead: [eco]", "    leed: [eco]", 28, "field leed not found"},
+		{"unknown field (typo)", "    lead: [eco]", "    leed: [eco]", 28, `unknown key "leed" in a task: want one of number, section, title, text, responsibility, lead,`},
+		{"syntax error", "title: 任务一", "title: [任务一", 0, "did not find expected"},
 		{"wrong format version", "lantian-plan/v1", "lantian-plan/v9", 1, `want "lantian-plan/v1"`},
 		{"unknown department", "lead: [eco]", "lead: [ecology]", 28, `unknown department "ecology"`},
 		{"duplicate task number", "  - number: 1\n    section: 1\n    title: 任务一",

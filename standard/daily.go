@@ -349,3 +349,28 @@ func (r *Rules) aboveLimit(p Pollutant, q Ratio, limit Conc) bool {
 	}
 	return q.Cmp(int64(limit)) > 0
 }
+
+// DailyFromValues builds a Daily from daily concentrations obtained
+// elsewhere (e.g. published daily data): vals holds the daily means and, at
+// index O3, the daily maximum 8-hour mean; o3Max1H the daily maximum
+// 1-hour value (Missing where absent). Present values are taken as valid
+// with unknown hour counts (Coverage.Expected 0) and are used as given,
+// already rounded or not; the daily AQI is computed under the day's edition.
+func DailyFromValues(r *Rules, station string, date time.Time, vals [NumPollutants]Conc, o3Max1H Conc) Daily {
+	r = orDefault(r)
+	dn := DayNumber(date)
+	d := Daily{Station: station, Date: DayFromNumber(dn), Day: dn, Edition: r.editionForDayNum(dn)}
+	set := func(v *Value, p Pollutant, c Conc) {
+		if c == Missing || c < 0 {
+			*v = Value{Rounded: Missing, Coverage: Coverage{Reason: reasonNoData}}
+			return
+		}
+		setValue(v, p, Ratio{int64(c), 1}, Coverage{Valid: 1, Expected: 1, OK: true})
+	}
+	for p := range Pollutant(NumPollutants) {
+		set(&d.Values[p], p, vals[p])
+	}
+	set(&d.O3Max1H, O3, o3Max1H)
+	dayAQIInto(r, &d, &d.AQI)
+	return d
+}

@@ -8,20 +8,22 @@
 //     IAQIExact); real-time and daily AQI (HourlyAQI, HourlyAQIWith,
 //     DailyAQI) with primary pollutants and ties, 2012 exceeding pollutants,
 //     levels, categories, colours and health advice (Level), the 2026 §5.3
-//     completeness gate, over-range values flagged (IAQIOverRange).
+//     completeness gate (AQIResult.ExemptNotMonitored for §5.3.2), over-range
+//     values flagged (IAQIOverRange).
 //   - GB 3095-2012 (+2018 amendment) / GB 3095-2026 transitional and final
 //     limits (Limit) and the data-validity rules of 表4 (Coverage on every
 //     aggregate).
 //   - HJ 663-2013 / HJ 663-2026 (assessment): daily means, O3 daily maximum
-//     8-hour mean with the ≥ 14-window rule (DailyStats, MDA8), period means
+//     8-hour mean with the ≥ 14-window rule (DailyStats, MDA8; DailyFromValues
+//     for daily data obtained elsewhere), period means
 //     and percentiles (Percentile), compliance, exceedance multiples,
 //     good and heavy-pollution days, single and composite indices (Assess,
 //     CompositeIndex), area values from station means (AreaSeries,
 //     AreaDailyStats), dust-day deduction (DustMask) with both variants.
 //   - GB/T 8170-2008 rounding on exact rationals (Round8170, Ratio).
-//   - MEE ranking: ascending with ties (Rank, RankDecimals) and change rates
-//     (ChangeRate); heavy-pollution warning levels of 环大气〔2024〕6号
-//     (PredictWarning).
+//   - MEE ranking: ascending with ties (Rank, RankDecimals), change rates
+//     and their rankings (ChangeRate, RankChangeRates); heavy-pollution
+//     warning levels and reduction ratios of 环大气〔2024〕6号 (PredictWarning).
 //
 // Section numbers in comments refer to the project's standards
 // specification (standards.md). Rules marked ⚠️ there are unverified against

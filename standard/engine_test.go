@@ -463,3 +463,19 @@ func TestRankChangeRates(t *testing.T) {
 		t.Errorf("deterioration %v, want %v (the compliant city 4 and the improving city 0 excluded)", det, want)
 	}
 }
+
+func TestDailyFromValues(t *testing.T) {
+	d := DailyFromValues(nil, "2403A", day(2019, 1, 1).Add(15*time.Hour),
+		[NumPollutants]Conc{SO2: 8000, NO2: 59000, CO: 1500, O3: 40000, PM10: 155000, PM25: 135000}, 49000)
+	if !d.Date.Equal(day(2019, 1, 1)) || d.Edition != Edition2012 {
+		t.Fatalf("date %v edition %v", d.Date, d.Edition)
+	}
+	// PM2.5 135 → 150 + 50·20/35 = 178.6 → 179
+	if d.AQI.AQI != 179 || d.AQI.Primary != PollutantSet(0).With(PM25) || !d.Values[PM10].Valid() {
+		t.Errorf("AQI %d primary %v", d.AQI.AQI, d.AQI.Primary)
+	}
+	e := DailyFromValues(nil, "x", day(2027, 1, 1), [NumPollutants]Conc{Missing, Missing, Missing, Missing, Missing, 90000}, Missing)
+	if e.Edition != Edition2026 || e.AQI.AQI != 128 || e.Values[SO2].Valid() {
+		t.Errorf("2027: edition %v AQI %d", e.Edition, e.AQI.AQI)
+	}
+}

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // This file declares who may use the platform and the record of what they
@@ -109,17 +111,34 @@ func (u *User) Validate() error {
 		return Errorf(EINVALID, "user %s: a department officer needs at least one department id", u.Login)
 	case u.Role != RoleDepartment && len(u.Departments) > 0:
 		return Errorf(EINVALID, "user %s: only department officers are scoped to departments", u.Login)
+	case !PlainText(u.Name, 100):
+		return Errorf(EINVALID, "user %s: name: expected at most 100 characters of printable text", u.Login)
 	case u.Role == RoleMachine && u.PasswordHash != "":
 		return Errorf(EINVALID, "user %s: machine clients have no password; they use API tokens", u.Login)
 	}
 	for _, list := range [][]string{u.Areas, u.Departments} {
 		for _, s := range list {
-			if s == "" || len(s) > 64 {
+			if s == "" || len(s) > 64 || !PlainText(s, 64) {
 				return Errorf(EINVALID, "user %s: scope entry %q: expected 1–64 characters", u.Login, s)
 			}
 		}
 	}
 	return nil
+}
+
+// PlainText reports whether s is valid UTF-8 of at most max characters
+// without control characters: what may go into a name or an identifier
+// (PostgreSQL refuses NUL in text, and no name needs a control character).
+func PlainText(s string, max int) bool {
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // Session is a login session. The session ID itself is never stored: only

@@ -241,7 +241,12 @@ func (s *Service) Login(ctx context.Context, login, password, remote, userAgent 
 		s.log.Warn("login throttled", "login", login, "remote", remote, "retry_after", d)
 		return "", nil, &ThrottledError{RetryAfter: d}
 	}
-	u, err := s.store.UserByLogin(ctx, login)
+	var u *lantian.User
+	var err error
+	if (&lantian.User{Login: login, Role: lantian.RoleViewer}).Validate() == nil {
+		// Only well-formed logins reach the store; others cannot exist.
+		u, err = s.store.UserByLogin(ctx, login)
+	}
 	if err != nil && lantian.ErrorCode(err) != lantian.ENOTFOUND {
 		return "", nil, fmt.Errorf("login %s: %w", login, err)
 	}

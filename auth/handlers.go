@@ -412,8 +412,8 @@ func (s *Service) apiAudit(w http.ResponseWriter, r *http.Request) {
 		f.Kind = v
 	}
 	if v := q.Get("object"); v != "" {
-		if len(v) > 200 {
-			writeError(w, r, lantian.Errorf(lantian.EINVALID, "object: at most 200 characters"))
+		if !lantian.PlainText(v, 200) {
+			writeError(w, r, lantian.Errorf(lantian.EINVALID, "object: expected at most 200 characters of printable text"))
 			return
 		}
 		f.Object = v

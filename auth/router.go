@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -163,7 +164,10 @@ func (rt *Router) Service() *Service { return rt.svc }
 // sessionCookie returns the cookie name: the __Host- prefix makes browsers
 // insist on Secure, Path=/ and no Domain, so that no sibling subdomain can
 // plant or read the cookie.
-func (s *Service) sessionCookie() string {
+func (s *Service) sessionCookie() string { return s.SessionCookieName() }
+
+// SessionCookieName is the name of the session cookie.
+func (s *Service) SessionCookieName() string {
 	if s.cfg.InsecureCookies {
 		return "lantian_session"
 	}
@@ -259,16 +263,17 @@ func (rt *Router) guard(rule Rule, h http.Handler) http.Handler {
 		p := PrincipalFrom(r.Context())
 		switch rule.kind {
 		case rulePublic:
-		case ruleAuthenticated:
+		case ruleAuthenticated, ruleRequires:
 			if p == nil {
+				if wantsPage(r) {
+					http.Redirect(w, r, LoginPath+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+					return
+				}
 				writeError(w, r, lantian.Errorf(lantian.EUNAUTHENTICATED, "sign in or present an API token"))
 				return
 			}
-		case ruleRequires:
-			if p == nil {
-				writeError(w, r, lantian.Errorf(lantian.EUNAUTHENTICATED, "sign in or present an API token"))
-				return
-			}
+		}
+		if rule.kind == ruleRequires {
 			if rule.resolve != nil {
 				res, err := rule.resolve(r)
 				if err != nil {
@@ -311,6 +316,13 @@ func (rt *Router) guard(rule Rule, h http.Handler) http.Handler {
 			rt.recordGeneric(r, rule, st, sw.status)
 		}
 	})
+}
+
+// wantsPage reports whether an anonymous request is a browser asking for a
+// page, which is better sent to the sign-in form than answered 401.
+func wantsPage(r *http.Request) bool {
+	return r.Method == http.MethodGet && !strings.HasPrefix(r.URL.Path, "/api/") &&
+		strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
 // recordGeneric records a successful state-changing request whose handler

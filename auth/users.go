@@ -147,7 +147,7 @@ func (s *Service) CreateToken(ctx context.Context, actor *Principal, userID int6
 		return "", nil, lantian.Errorf(lantian.EINVALID, "user %s is disabled", u.Login)
 	}
 	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 100 {
+	if name == "" || !lantian.PlainText(name, 100) {
 		return "", nil, lantian.Errorf(lantian.EINVALID, "token name: expected 1–100 characters saying what uses the token")
 	}
 	if len(scopes) == 0 {

@@ -166,6 +166,7 @@ func (im *importTx) commit(ctx context.Context, sum lantian.ImportSummary) (*lan
 		}
 		im.w.res.Add(res)
 	}
+	im.w.close()
 	if err := im.w.flushDirty(ctx); err != nil {
 		return nil, err
 	}
@@ -203,6 +204,9 @@ func (im *importTx) Rollback() error {
 		return nil
 	}
 	im.done = true
+	if im.w != nil {
+		im.w.close()
+	}
 	_, err := im.conn.ExecContext(context.Background(), "ROLLBACK")
 	if err != nil {
 		// The connection's state is unknown: make the pool discard it

@@ -331,6 +331,18 @@ func (db *DB) refreshSome(ctx context.Context) (n int, more bool, err error) {
 			return fmt.Errorf("read marked days: %w", err)
 		}
 		now := db.d.timeArg(db.now())
+		ins, err := tx.PrepareContext(ctx, db.q(`INSERT INTO stat_day (kind, code, day, edition, aqi, data, computed_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, code, day) DO UPDATE SET edition = excluded.edition,
+			aqi = excluded.aqi, data = excluded.data, computed_at = excluded.computed_at`))
+		if err != nil {
+			return fmt.Errorf("store statistics: %w", err)
+		}
+		defer ins.Close()
+		unmark, err := tx.PrepareContext(ctx, db.q(`DELETE FROM dirty_day WHERE kind = ? AND code = ? AND day = ?`))
+		if err != nil {
+			return fmt.Errorf("store statistics: %w", err)
+		}
+		defer unmark.Close()
 		for _, k := range order {
 			days := marks[k]
 			computed, stations, err := db.computeDays(ctx, tx, k.kind, k.code, days)
@@ -345,10 +357,7 @@ func (db *DB) refreshSome(ctx context.Context) (n int, more bool, err error) {
 				if err != nil {
 					return err
 				}
-				_, err = tx.ExecContext(ctx, db.q(`INSERT INTO stat_day (kind, code, day, edition, aqi, data, computed_at)
-					VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, code, day) DO UPDATE SET edition = excluded.edition,
-					aqi = excluded.aqi, data = excluded.data, computed_at = excluded.computed_at`),
-					string(k.kind), k.code, db.d.dayArg(d.Date), d.Edition.String(), dayAQI(d), string(data), now)
+				_, err = ins.ExecContext(ctx, string(k.kind), k.code, db.d.dayArg(d.Date), d.Edition.String(), dayAQI(d), string(data), now)
 				if err != nil {
 					return fmt.Errorf("store statistics of %s %s: %w", k.kind, k.code, err)
 				}
@@ -362,8 +371,7 @@ func (db *DB) refreshSome(ctx context.Context) (n int, more bool, err error) {
 						return fmt.Errorf("drop statistics of %s %s: %w", k.kind, k.code, err)
 					}
 				}
-				if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM dirty_day WHERE kind = ? AND code = ? AND day = ?`),
-					string(k.kind), k.code, db.d.dayArg(day)); err != nil {
+				if _, err := unmark.ExecContext(ctx, string(k.kind), k.code, db.d.dayArg(day)); err != nil {
 					return fmt.Errorf("clear mark of %s %s: %w", k.kind, k.code, err)
 				}
 			}

@@ -66,6 +66,15 @@ type hourWriter struct {
 	staged   bool            // PostgreSQL: rows go to the staging table, merged at commit
 	now      time.Time
 	res      lantian.WriteResult
+	full     *sql.Stmt // the prepared upsert of a full batch
+}
+
+// close releases the prepared statement.
+func (w *hourWriter) close() {
+	if w.full != nil {
+		w.full.Close()
+		w.full = nil
+	}
 }
 
 func (db *DB) newHourWriter(ctx context.Context, ex execer, source string, run int64) (*hourWriter, error) {
@@ -260,6 +269,20 @@ const upsertBatch = 1000
 
 const obsCols = `station, t, so2, no2, co, o3, pm10, pm25, flags, audit, source, run, line, received_at, revision`
 
+// upsertSQL is the multi-row upsert of n rows.
+func upsertSQL(n int) string {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO observation (` + obsCols + `) VALUES `)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)")
+	}
+	q.WriteString(upsertTail)
+	return q.String()
+}
+
 // upsertTail inserts new station-hours and revises changed ones (the
 // trigger keeps the old revision); identical ones are left alone and not
 // returned.
@@ -280,19 +303,25 @@ func (w *hourWriter) upsert(ctx context.Context, rows []obsRow, res *lantian.Wri
 		n := min(len(rows), upsertBatch)
 		batch := rows[:n]
 		rows = rows[n:]
-		var q strings.Builder
-		q.WriteString(`INSERT INTO observation (` + obsCols + `) VALUES `)
 		args := make([]any, 0, n*14)
-		for i, r := range batch {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)")
+		for _, r := range batch {
 			args = append(args, r.station, w.db.d.timeArg(r.t), r.vals[0], r.vals[1], r.vals[2], r.vals[3], r.vals[4], r.vals[5],
 				r.flags, r.audit, w.source, w.run, nullInt(r.line), recv)
 		}
-		q.WriteString(upsertTail)
-		changed, err := w.collect(ctx, w.db.q(q.String()), args...)
+		var changed [2]int
+		var err error
+		if n == upsertBatch {
+			// Full batches reuse one prepared statement: parsing a
+			// thousand-row INSERT costs as much as running it.
+			if w.full == nil {
+				if w.full, err = w.ex.PrepareContext(ctx, w.db.q(upsertSQL(n))); err != nil {
+					return fmt.Errorf("write hourly observations: %w", err)
+				}
+			}
+			changed, err = w.collectRows(w.full.QueryContext(ctx, args...))
+		} else {
+			changed, err = w.collectRows(w.ex.QueryContext(ctx, w.db.q(upsertSQL(n)), args...))
+		}
 		if err != nil {
 			return err
 		}
@@ -307,8 +336,11 @@ func (w *hourWriter) upsert(ctx context.Context, rows []obsRow, res *lantian.Wri
 // of the returned rows dirty and counts inserted (revision 1) and revised
 // rows.
 func (w *hourWriter) collect(ctx context.Context, q string, args ...any) ([2]int, error) {
+	return w.collectRows(w.ex.QueryContext(ctx, q, args...))
+}
+
+func (w *hourWriter) collectRows(rs *sql.Rows, err error) ([2]int, error) {
 	var n [2]int
-	rs, err := w.ex.QueryContext(ctx, q, args...)
 	if err != nil {
 		return n, fmt.Errorf("write hourly observations: %w", err)
 	}
@@ -464,6 +496,7 @@ func (db *DB) WriteHours(ctx context.Context, recs []lantian.HourRecord) (lantia
 				part[j] = recs[i]
 			}
 			r, err := w.write(ctx, part)
+			w.close()
 			if err != nil {
 				return err
 			}

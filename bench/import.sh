@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Import benchmark (issue 3): imports ≥ 1 M hourly values (STATIONS stations
+# × one year × 6 pollutants, default 24 → 1.26 M values) into SQLite and into
+# PostgreSQL with `lantian import`, and times in the same run the physical
+# baseline: sqlite3 .import of the same rows into a plain table, and COPY
+# into a plain PostgreSQL table. Prints the times side by side and the
+# ratios (target: ≤ 2×).
+#
+# PostgreSQL: LANTIAN_BENCH_POSTGRES (or LANTIAN_TEST_POSTGRES) is a DSN of a
+# database the script may create and drop databases next to; without it the
+# PostgreSQL half is skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STATIONS=${STATIONS:-24}
+work=$(mktemp -d /tmp/lantian-bench-import.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+go build -o "$work/lantian" ./cmd/lantian
+
+# The data: a wide CSV, one row per station-hour of 2023 (8,760 hours).
+awk -v n="$STATIONS" 'BEGIN {
+  OFS=","; print "station,time,pm25,pm10,so2,no2,co,o3"
+  srand(42)
+  for (s = 1; s <= n; s++) {
+    for (h = 1; h <= 8760; h++) {
+      t = 1672502400 + h * 3600           # 2023-01-01T00:00+08:00 + h hours
+      d = strftime("%Y-%m-%dT%H:00:00+08:00", t + 8 * 3600, 1)
+      b = 30 + 25 * sin(h / 200.0)
+      print sprintf("B%03d", s), d, int(b + rand() * 40), int(b * 1.6 + rand() * 60), int(5 + rand() * 10),
+        int(20 + rand() * 30), sprintf("%.1f", 0.5 + rand()), int(40 + 60 * rand())
+    }
+  }
+}' > "$work/hours.csv"
+{
+  echo "code,name,level,parent"
+  echo "990000,Bench City,city,"
+} > "$work/areas.csv"
+{
+  echo "code,name,kind,area,lon,lat,evaluation"
+  for s in $(seq 1 "$STATIONS"); do printf 'B%03d,Bench %d,national,990000,112.5,33.0,true\n' "$s" "$s"; done
+} > "$work/stations.csv"
+rows=$(($(wc -l < "$work/hours.csv") - 1))
+values=$((rows * 6))
+echo "data: $rows station-hours, $values hourly values ($(du -h "$work/hours.csv" | cut -f1))"
+
+secs() { local s=$(date +%s.%N); "$@" > /dev/null; local e=$(date +%s.%N); echo "$e - $s" | bc; }
+ratio() { echo "scale=2; $1 / $2" | bc; }
+
+# ---- SQLite ----
+"$work/lantian" import -q --data "$work/sq" "$work/areas.csv" "$work/stations.csv" > /dev/null
+t_lantian_sq=$(secs "$work/lantian" import -q --data "$work/sq" "$work/hours.csv")
+t_base_sq=$(secs sqlite3 "$work/base.db" \
+  "CREATE TABLE obs (station TEXT, time TEXT, pm25 INTEGER, pm10 INTEGER, so2 INTEGER, no2 INTEGER, co REAL, o3 INTEGER);" \
+  ".mode csv" ".import --skip 1 $work/hours.csv obs")
+n=$(sqlite3 "$work/sq/lantian.db" "SELECT count(*) FROM observation")
+[ "$n" -eq "$rows" ] || { echo "SQLite import stored $n of $rows station-hours"; exit 1; }
+
+printf '\n%-12s %18s %18s %8s\n' store "lantian import (s)" "baseline (s)" ratio
+printf '%-12s %18.2f %18.2f %7.2fx   baseline: sqlite3 .import into a plain table\n' SQLite "$t_lantian_sq" "$t_base_sq" "$(ratio "$t_lantian_sq" "$t_base_sq")"
+
+# ---- PostgreSQL ----
+dsn=${LANTIAN_BENCH_POSTGRES:-${LANTIAN_TEST_POSTGRES:-}}
+if [ -z "$dsn" ]; then
+  echo "PostgreSQL: skipped (set LANTIAN_BENCH_POSTGRES or LANTIAN_TEST_POSTGRES)"
+  exit 0
+fi
+db="lantian_bench_$$"
+psql -q "$dsn" -c "CREATE DATABASE $db" > /dev/null
+pgdsn=$(echo "$dsn" | sed -E "s#/[^/?]+(\?|$)#/$db\1#")
+trap 'psql -q "$dsn" -c "DROP DATABASE IF EXISTS $db" > /dev/null 2>&1; rm -rf "$work"' EXIT
+"$work/lantian" import -q --db "$pgdsn" "$work/areas.csv" "$work/stations.csv" > /dev/null
+t_lantian_pg=$(secs "$work/lantian" import -q --db "$pgdsn" "$work/hours.csv")
+psql -q "$pgdsn" -c "CREATE TABLE obs (station text, time timestamptz, pm25 integer, pm10 integer, so2 integer, no2 integer, co numeric, o3 integer)" > /dev/null
+t_base_pg=$(secs psql -q "$pgdsn" -c "\\copy obs FROM '$work/hours.csv' CSV HEADER")
+n=$(psql -qtA "$pgdsn" -c "SELECT count(*) FROM observation")
+[ "$n" -eq "$rows" ] || { echo "PostgreSQL import stored $n of $rows station-hours"; exit 1; }
+printf '%-12s %18.2f %18.2f %7.2fx   baseline: COPY into a plain table\n' PostgreSQL "$t_lantian_pg" "$t_base_pg" "$(ratio "$t_lantian_pg" "$t_base_pg")"

@@ -85,12 +85,12 @@ func TestBrowser(t *testing.T) {
 	}
 	shot := func(t *testing.T, name string) {
 		t.Helper()
-		time.Sleep(700 * time.Millisecond) // let chart animations finish
-		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(80))
+		time.Sleep(700 * time.Millisecond)                          // let chart animations finish
+		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 gives a PNG
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(shots, name+".jpg"), buf, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(shots, name+".png"), buf, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -75,26 +75,29 @@ type ItemView struct {
 
 // Card is the 总览 target card of one area for one year.
 type Card struct {
-	Area        lantian.Area `json:"area"`
-	Year        int          `json:"year"`
-	From        string       `json:"from"`
-	AsOf        string       `json:"as_of"` // last day included
-	Edition     string       `json:"edition"`
-	Stations    int          `json:"stations"`
-	Synthetic   bool         `json:"synthetic"`
-	HasData     bool         `json:"has_data"`
-	DaysInYear  int          `json:"days_in_year"`
-	Elapsed     int          `json:"elapsed_days"`
-	ValidDays   int          `json:"valid_days"`
-	GoodDays    int          `json:"good_days"`
-	HeavyDays   int          `json:"heavy_days"`
-	GoodRatio   string       `json:"good_days_ratio"`  // percent, one decimal (GB/T 8170)
-	HeavyRatio  string       `json:"heavy_days_ratio"` // percent, one decimal
-	Composite   string       `json:"composite_index"`
-	Compliant   bool         `json:"grade2_compliant"`
-	Items       []ItemView   `json:"items"`
-	GoodTarget  *TargetRef   `json:"good_days_target"`
-	HeavyTarget *TargetRef   `json:"heavy_days_target"`
+	Area      lantian.Area `json:"area"`
+	Year      int          `json:"year"`
+	From      string       `json:"from"`
+	AsOf      string       `json:"as_of"` // last day included
+	Edition   string       `json:"edition"`
+	Stations  int          `json:"stations"`
+	Synthetic bool         `json:"synthetic"`
+	// SimulatedFrom names the simulated station whose statistics the card
+	// shows when the area has no real station (模拟数据).
+	SimulatedFrom string     `json:"simulated_from,omitempty"`
+	HasData       bool       `json:"has_data"`
+	DaysInYear    int        `json:"days_in_year"`
+	Elapsed       int        `json:"elapsed_days"`
+	ValidDays     int        `json:"valid_days"`
+	GoodDays      int        `json:"good_days"`
+	HeavyDays     int        `json:"heavy_days"`
+	GoodRatio     string     `json:"good_days_ratio"`  // percent, one decimal (GB/T 8170)
+	HeavyRatio    string     `json:"heavy_days_ratio"` // percent, one decimal
+	Composite     string     `json:"composite_index"`
+	Compliant     bool       `json:"grade2_compliant"`
+	Items         []ItemView `json:"items"`
+	GoodTarget    *TargetRef `json:"good_days_target"`
+	HeavyTarget   *TargetRef `json:"heavy_days_target"`
 	// NonGoodLeft is how many more non-good days the year can afford
 	// (negative: the target is lost by that many days).
 	NonGoodLeft *int `json:"non_good_days_left"`
@@ -230,6 +233,23 @@ func (s *Server) card(ctx context.Context, a *lantian.Area, y int, asOf time.Tim
 	if err != nil {
 		return nil, err
 	}
+	if len(days) == 0 {
+		// Area statistics are made from real stations only. An area that
+		// has only simulated stations shows its simulated county station,
+		// labelled as such, never blended into real figures.
+		for _, st := range sts {
+			if st.Synthetic && st.Evaluation && st.Kind == lantian.KindCounty {
+				ss := lantian.Subject{Kind: lantian.SubjectStation, Code: st.Code}
+				if days, err = s.store.DailyStats(ctx, lantian.StatFilter{Subject: ss, From: yearStart(y), To: asOf}); err != nil {
+					return nil, err
+				}
+				if len(days) > 0 {
+					subj, c.SimulatedFrom, c.Synthetic = ss, st.Code, true
+				}
+				break
+			}
+		}
+	}
 	period, err := s.store.PeriodStats(ctx, lantian.StatFilter{Subject: subj, From: yearStart(y), To: asOf}, lantian.PeriodWhole)
 	if err != nil {
 		return nil, err
@@ -273,7 +293,12 @@ func (s *Server) card(ctx context.Context, a *lantian.Area, y int, asOf time.Tim
 	}
 	c.PM25Allowance = Conc(standard.Missing)
 	if al, ok := budget.RemainingDailyAllowance(pmLimit, sum, nvalid, c.DaysInYear-c.Elapsed); ok {
-		c.PM25Allowance = Conc(al)
+		// shown in whole µg/m³, rounded down: it is a ceiling to stay under
+		whole := int64(al) / standard.ConcScale
+		if int64(al)%standard.ConcScale < 0 {
+			whole--
+		}
+		c.PM25Allowance = Conc(whole * standard.ConcScale)
 	}
 	prior, priorGood, err := s.priorYears(ctx, subj, y)
 	if err != nil {

@@ -307,7 +307,9 @@ func (s *Server) areaRealtime(ar *lantian.Area, latest []*lantian.HourRecord) (S
 	}
 	var vals [standard.NumPollutants]standard.Conc
 	for _, p := range standard.Pollutants {
-		vals[p] = as.At(last, p)
+		// published precision (HJ 633 §4.2.2), which is also what the
+		// IAQI is computed from
+		vals[p] = standard.RoundConc(p, as.At(last, p))
 	}
 	v := StationAQI{Code: ar.Code, Name: ar.Name, Stations: n}
 	s.fillAQI(&v, last, vals)

@@ -305,15 +305,21 @@ func (d *device) run(addr string, window int, stop <-chan struct{}, connected *s
 			}
 		}
 	}()
+	// Keys and values prepared once: the load generator shares the two
+	// cores with the gateway and should spend as little as possible.
+	var avgKeys, flagKeys [standard.NumPollutants]string
+	for i, code := range codes {
+		avgKeys[i], flagKeys[i] = code+"-Avg", code+"-Flag"
+	}
+	values := []string{"8", "31", "0.6", "85", "58", "33", "12.5"}
 	buf := make([]byte, 0, 512)
 	cp := make([]hj212.Field, 0, 13)
 	p := &hj212.Packet{ST: "22", CN: "2051", PW: "123456", MN: d.mn, Flag: 5, HasFlag: true}
 	for seq := 0; ; seq++ {
 		t := base.Add(time.Duration(seq) * time.Minute)
 		cp = append(cp[:0], hj212.Field{Key: "DataTime", Value: hj212.FormatTime(t)})
-		for i, code := range codes {
-			v := standard.Conc(10000 + 1000*i + seq%7*100)
-			cp = append(cp, hj212.Field{Key: code + "-Avg", Value: v.String()}, hj212.Field{Key: code + "-Flag", Value: "N"})
+		for i := range codes {
+			cp = append(cp, hj212.Field{Key: avgKeys[i], Value: values[(i+seq)%len(values)]}, hj212.Field{Key: flagKeys[i], Value: "N"})
 		}
 		p.QN = hj212.FormatQN(t.Add(time.Duration(seq%1000) * time.Millisecond))
 		p.CP = cp

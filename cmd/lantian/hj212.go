@@ -289,8 +289,8 @@ func runHJ212Send(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.cn, "cn", "2061", "upload command: 2061 hourly, 2051 minute, 2011 real-time")
 	fs.StringVar(&o.csv, "csv", "", "hourly data to send as 2061 (wide station,time,pm25,pm10,so2,no2,co,o3; long; or china_sites), times are hour ends")
 	fs.StringVar(&o.station, "station", "", "send only this station's rows of --csv")
-	fs.StringVar(&o.from, "from", "", "generated data: first DataTime (YYYY-MM-DD HH:MM or YYYYMMDDhhmmss, Beijing time)")
-	fs.StringVar(&o.to, "to", "", "generated data: end (exclusive)")
+	fs.StringVar(&o.from, "from", "", "first DataTime (hour start for 2061) to send, YYYY-MM-DD HH:MM or YYYYMMDDhhmmss, Beijing time; required for generated data")
+	fs.StringVar(&o.to, "to", "", "end of the DataTimes to send (exclusive)")
 	fs.DurationVar(&o.interval, "interval", 0, "generated data: step (default 1h for 2061, 1m for 2051, 30s for 2011)")
 	fs.IntVar(&o.flag, "flag", 5, "Flag of the uploads (5 = HJ 212-2017 with acknowledgement, 4 = without)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "resend an upload not acknowledged within this time (HJ 212-2017 Table 1: 10 s for GPRS/4G)")
@@ -307,8 +307,8 @@ func runHJ212Send(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "lantian hj212 send: --mn is required")
 		return errUsage
 	}
-	if (o.csv == "") == (o.from == "") {
-		fmt.Fprintln(stderr, "lantian hj212 send: give either --csv or --from/--to")
+	if o.csv == "" && o.from == "" {
+		fmt.Fprintln(stderr, "lantian hj212 send: give --csv FILE or --from/--to for generated values")
 		return errUsage
 	}
 	if o.flag < 0 || o.flag > 255 || o.window < 1 {
@@ -323,6 +323,9 @@ func runHJ212Send(args []string, stdout, stderr io.Writer) error {
 			return errUsage
 		}
 		recs, err = readHourlyCSV(o.csv, o.station)
+		if err == nil && (o.from != "" || o.to != "") {
+			recs, err = filterRecords(recs, o.from, o.to)
+		}
 	} else {
 		recs, err = generateRecords(&o)
 	}
@@ -380,6 +383,29 @@ func readHourlyCSV(path, station string) ([]record, error) {
 		return nil, fmt.Errorf("%s holds %d stations; choose one with --station", path, len(stations))
 	}
 	slices.SortFunc(out, func(a, b record) int { return a.dataTime.Compare(b.dataTime) })
+	return out, nil
+}
+
+// filterRecords keeps the records whose DataTime lies in [from, to).
+func filterRecords(recs []record, from, to string) ([]record, error) {
+	lo, hi := time.Time{}, time.Time{}
+	var err error
+	if from != "" {
+		if lo, err = parseUserTime(from); err != nil {
+			return nil, err
+		}
+	}
+	if to != "" {
+		if hi, err = parseUserTime(to); err != nil {
+			return nil, err
+		}
+	}
+	out := recs[:0]
+	for _, r := range recs {
+		if (lo.IsZero() || !r.dataTime.Before(lo)) && (hi.IsZero() || r.dataTime.Before(hi)) {
+			out = append(out, r)
+		}
+	}
 	return out, nil
 }
 

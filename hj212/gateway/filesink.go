@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -56,24 +57,97 @@ type fileRecord struct {
 	Fields   [][2]string `json:"fields,omitempty"`
 }
 
-func concStrings(v [standard.NumPollutants]standard.Conc) []string {
-	out := make([]string, len(v))
-	for i, c := range v {
-		out[i] = c.String()
-	}
-	return out
-}
-
-func flagString(f [standard.NumPollutants]lantian.Flag) string {
-	b := make([]byte, len(f))
-	for i, x := range f {
-		if x == 0 {
-			b[i] = '-'
-		} else {
-			b[i] = byte(x)
+// appendValueRecord writes the JSON line of a record carrying the six
+// pollutants (the same layout json.Marshal gives fileRecord, without its
+// cost: the sink encodes tens of thousands of these a second).
+func appendValueRecord(buf []byte, kind, mn, station, cn, source string, t time.Time,
+	v *[standard.NumPollutants]standard.Conc, f *[standard.NumPollutants]lantian.Flag, cov *[standard.NumPollutants]time.Duration) []byte {
+	buf = append(buf, `{"kind":"`...)
+	buf = append(buf, kind...)
+	buf = append(buf, '"')
+	str := func(name, s string) {
+		if s != "" {
+			buf = append(buf, `,"`...)
+			buf = append(buf, name...)
+			buf = append(buf, `":`...)
+			buf = appendJSONString(buf, s)
 		}
 	}
-	return string(b)
+	str("mn", mn)
+	str("station", station)
+	str("cn", cn)
+	buf = append(buf, `,"time":"`...)
+	buf = t.In(standard.Beijing).AppendFormat(buf, time.RFC3339Nano)
+	buf = append(buf, '"')
+	str("source", source)
+	buf = append(buf, `,"values":[`...)
+	for i, c := range v {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, '"')
+		buf = appendConc(buf, c)
+		buf = append(buf, '"')
+	}
+	buf = append(buf, `],"flags":"`...)
+	for _, x := range f {
+		if x == 0 || x < 0x20 || x == '"' || x == '\\' || x >= 0x80 {
+			x = '-'
+		}
+		buf = append(buf, byte(x))
+	}
+	buf = append(buf, '"')
+	if cov != nil {
+		buf = append(buf, `,"coverage_min":[`...)
+		for i, c := range cov {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = strconv.AppendInt(buf, int64(c/time.Minute), 10)
+		}
+		buf = append(buf, ']')
+	}
+	return append(buf, "}\n"...)
+}
+
+// appendConc appends c as standard.Conc.String does ("" for Missing).
+func appendConc(buf []byte, c standard.Conc) []byte {
+	if c == standard.Missing {
+		return buf
+	}
+	v := int64(c)
+	if v < 0 {
+		buf = append(buf, '-')
+		v = -v
+	}
+	buf = strconv.AppendInt(buf, v/standard.ConcScale, 10)
+	if f := v % standard.ConcScale; f != 0 {
+		d := [3]byte{byte('0' + f/100), byte('0' + f/10%10), byte('0' + f%10)}
+		n := 3
+		for n > 0 && d[n-1] == '0' {
+			n--
+		}
+		buf = append(buf, '.')
+		buf = append(buf, d[:n]...)
+	}
+	return buf
+}
+
+func appendJSONString(buf []byte, s string) []byte {
+	buf = append(buf, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			buf = append(buf, '\\', c)
+		case c < 0x20:
+			buf = append(buf, `\u00`...)
+			buf = append(buf, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xF])
+		default:
+			buf = append(buf, c)
+		}
+	}
+	return append(buf, '"')
 }
 
 func ts(t time.Time) string { return t.In(standard.Beijing).Format(time.RFC3339Nano) }
@@ -93,21 +167,16 @@ func (s *FileSink) StoreBatch(_ context.Context, b Batch) error {
 	}
 	var err error
 	for _, o := range b.Hourly {
-		err = add(&fileRecord{Kind: "hourly", Station: o.Station, Time: ts(o.Time), Values: concStrings(o.Values), Flags: flagString(o.Flags)})
+		buf = appendValueRecord(buf, "hourly", "", o.Station, "", "", o.Time, &o.Values, &o.Flags, nil)
 	}
 	for _, a := range b.Aggregated {
-		cov := make([]int, len(a.Coverage))
-		for i, c := range a.Coverage {
-			cov[i] = int(c / time.Minute)
-		}
-		err = add(&fileRecord{Kind: "aggregated", MN: a.MN, Station: a.Station, Time: ts(a.Time), Source: a.Source,
-			Values: concStrings(a.Values), Flags: flagString(a.Flags), Coverage: cov})
+		buf = appendValueRecord(buf, "aggregated", a.MN, a.Station, "", a.Source, a.Time, &a.Values, &a.Flags, &a.Coverage)
 	}
 	for _, x := range b.Samples {
-		err = add(&fileRecord{Kind: "sample", MN: x.MN, Station: x.Station, CN: x.CN, Time: ts(x.Time), Values: concStrings(x.Values), Flags: flagString(x.Flags)})
+		buf = appendValueRecord(buf, "sample", x.MN, x.Station, x.CN, "", x.Time, &x.Values, &x.Flags, nil)
 	}
 	for _, d := range b.Daily {
-		err = add(&fileRecord{Kind: "daily", MN: d.MN, Station: d.Station, Time: ts(d.Day), Values: concStrings(d.Values), Flags: flagString(d.Flags)})
+		buf = appendValueRecord(buf, "daily", d.MN, d.Station, "", "", d.Day, &d.Values, &d.Flags, nil)
 	}
 	for _, c := range b.CEMS {
 		f := make([][2]string, len(c.Values))
@@ -169,7 +238,7 @@ func (s *FileSink) LoadSamples(_ context.Context, since time.Time) ([]Sample, er
 		if t.Before(since) {
 			continue
 		}
-		x := Sample{MN: r.MN, Station: r.Station, CN: r.CN, Time: t}
+		x := Sample{MN: r.MN, Station: r.Station, CN: r.CN, Time: t.In(standard.Beijing)}
 		if len(r.Values) != standard.NumPollutants || len(r.Flags) != standard.NumPollutants {
 			return nil, fmt.Errorf("%s:%d: want %d values and flags", s.path, line, standard.NumPollutants)
 		}

@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -707,5 +708,44 @@ func TestReadDevicesCSV(t *testing.T) {
 		if _, err := ReadDevicesCSV(strings.NewReader(bad), "devices.csv"); err == nil || !strings.Contains(err.Error(), "devices.csv") {
 			t.Errorf("%q: %v", bad, err)
 		}
+	}
+}
+
+// TestFileSinkEncoding checks the hand-written JSON lines against
+// encoding/json and reads samples back.
+func TestFileSinkEncoding(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.jsonl")
+	fs, err := OpenFileSink(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fs.Close()
+	at := time.Date(2026, 11, 28, 9, 5, 0, 0, standard.Beijing)
+	s := Sample{MN: `M"1\`, Station: "南阳\x01", CN: "2051", Time: at}
+	s.Values = [standard.NumPollutants]standard.Conc{8000, standard.Missing, 427, -1500, 0, 35100}
+	s.Flags = [standard.NumPollutants]lantian.Flag{'N', 0, 'C', 'N', 'N', 'N'}
+	agg := HourlyAggregate{MN: "M", Source: "2051"}
+	agg.Station, agg.Time, agg.Values = "S", at, s.Values
+	agg.Coverage[0] = 45 * time.Minute
+	if err := fs.StoreBatch(context.Background(), Batch{Samples: []Sample{s}, Aggregated: []HourlyAggregate{agg}}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	want := fileRecord{Kind: "sample", MN: s.MN, Station: s.Station, CN: "2051", Time: ts(at),
+		Values: []string{"8", "", "0.427", "-1.5", "0", "35.1"}, Flags: "N-CNNN"}
+	wantJSON, _ := json.Marshal(want)
+	if lines[1] != string(wantJSON) {
+		t.Errorf("sample line\n got %s\nwant %s", lines[1], wantJSON)
+	}
+	if !strings.Contains(lines[0], `"coverage_min":[45,0,0,0,0,0]`) || !strings.Contains(lines[0], `"source":"2051"`) {
+		t.Errorf("aggregate line %s", lines[0])
+	}
+	back, err := fs.LoadSamples(context.Background(), at)
+	if err != nil || len(back) != 1 || back[0] != s {
+		t.Fatalf("read back %+v %v", back, err)
 	}
 }

@@ -179,6 +179,18 @@ func (p *Plan) fillDefaults() {
 	}
 	for i := range p.Tasks {
 		t := &p.Tasks[i]
+		// Empty lists rather than null in JSON: consumers index them.
+		for _, l := range []*[]string{&t.Lead, &t.Cooperate} {
+			if *l == nil {
+				*l = []string{}
+			}
+		}
+		if t.Milestones == nil {
+			t.Milestones = []Milestone{}
+		}
+		if t.Indicators == nil {
+			t.Indicators = []Indicator{}
+		}
 		for j := range t.Milestones {
 			if t.Milestones[j].Firmness == "" {
 				t.Milestones[j].Firmness = Binding

@@ -199,74 +199,105 @@ func Assess(r *Rules, days []Daily, from, to time.Time, dust DustMask) Assessmen
 	return as
 }
 
+// scratch holds the per-call buffers of Assess: one allocation for the
+// six pollutants' values and one for the days' month indices.
 type scratch struct {
-	conc  []Conc
-	exact []Ratio
-	month []int32 // month index of each day of the period
+	vals   [NumPollutants][]Conc
+	exacts [NumPollutants][]Ratio
+	month  []int32 // month index of each day of the period
 }
 
 func newScratch(n int) *scratch {
-	return &scratch{conc: make([]Conc, 0, n), month: make([]int32, 0, n)}
+	sc := &scratch{month: make([]int32, 0, n)}
+	buf := make([]Conc, NumPollutants*n)
+	for p := range sc.vals {
+		sc.vals[p] = buf[p*n : p*n : (p+1)*n]
+	}
+	return sc
 }
 
 // assessPeriod computes one variant; deduct (may be nil) tells which days'
-// PM values and AQI are removed.
+// PM values and AQI are removed. One pass over the days gathers every
+// pollutant's values, month counts and the AQI-day counts.
 func assessPeriod(r *Rules, e Edition, in []*Daily, a0, b0 int32, deduct func(*Daily) bool, sc *scratch) Period {
 	var per Period
 	annual, short := AssessedLimits(e, GradeII)
 	dec := decimalsOf(r)
+	rounded := r.PeriodFromRoundedDaily
+	per.AQIDays.Expected = int(b0 - a0 + 1)
+
+	var mc [NumPollutants]monthCounter
+	var sum [NumPollutants]int64
+	var exceed [NumPollutants]int
+	for p := range mc {
+		mc[p].init(a0, b0)
+		sc.vals[p] = sc.vals[p][:0]
+		sc.exacts[p] = sc.exacts[p][:0]
+	}
+	for k, d := range in {
+		dust := deduct != nil && deduct(d)
+		month := sc.month[k]
+		for p := range Pollutant(NumPollutants) {
+			v := &d.Values[p]
+			if !v.Valid() {
+				continue
+			}
+			if dust && (p == PM10 || p == PM25) {
+				if r.DustDaysCountAsValid {
+					mc[p].addIndex(month)
+				}
+				continue
+			}
+			mc[p].addIndex(month)
+			if rounded {
+				sc.vals[p] = append(sc.vals[p], v.Rounded)
+				sum[p] += int64(v.Rounded)
+			} else {
+				sc.exacts[p] = append(sc.exacts[p], v.Exact)
+			}
+			if short[p] != Missing {
+				// The daily value is already rounded for publication.
+				if r.CompareRounded {
+					if v.Rounded > short[p] {
+						exceed[p]++
+					}
+				} else if v.Exact.Cmp(int64(short[p])) > 0 {
+					exceed[p]++
+				}
+			}
+		}
+		if dust || !aqiDayValid(r, &d.AQI) {
+			continue
+		}
+		per.AQIDays.Valid++
+		aqi := d.AQI.AQI
+		if aqi <= 100 {
+			per.GoodDays++
+		}
+		if aqi > 200 {
+			per.HeavyDays++
+		}
+		per.LevelDays[d.AQI.Level]++
+		for p := range Pollutant(NumPollutants) {
+			if d.AQI.Primary.Has(p) {
+				per.PrimaryDays[p]++
+			}
+		}
+	}
+
 	per.Assessed, per.Compliant = true, true
 	for p := range Pollutant(NumPollutants) {
 		it := &per.Items[p]
 		it.Pollutant = p
 		it.P = r.Percentiles[p]
 		it.MeanLimit, it.PercentileLimit = annual[p], short[p]
+		it.ExceedDays = exceed[p]
 		dropPM := deduct != nil && (p == PM10 || p == PM25)
-		// Gather the valid daily values and count them per month.
-		var monthCount monthCounter
-		monthCount.init(a0, b0)
-		sc.conc = sc.conc[:0]
-		sc.exact = sc.exact[:0]
-		var sum int64
-		var bsum *big.Rat
-		for k, d := range in {
-			v := &d.Values[p]
-			if !v.Valid() {
-				continue
-			}
-			if dropPM && deduct(d) {
-				if r.DustDaysCountAsValid {
-					monthCount.addIndex(sc.month[k])
-				}
-				continue
-			}
-			monthCount.addIndex(sc.month[k])
-			if r.PeriodFromRoundedDaily {
-				sc.conc = append(sc.conc, v.Rounded)
-				sum += int64(v.Rounded)
-			} else {
-				sc.exact = append(sc.exact, v.Exact)
-				if bsum == nil {
-					bsum = new(big.Rat)
-				}
-				bsum.Add(bsum, new(big.Rat).SetFrac64(v.Exact.Num, v.Exact.Den))
-			}
-			if short[p] != Missing {
-				// The daily value is already rounded for publication.
-				if r.CompareRounded {
-					if v.Rounded > short[p] {
-						it.ExceedDays++
-					}
-				} else if v.Exact.Cmp(int64(short[p])) > 0 {
-					it.ExceedDays++
-				}
-			}
+		n := len(sc.vals[p])
+		if !rounded {
+			n = len(sc.exacts[p])
 		}
-		n := len(sc.conc)
-		if !r.PeriodFromRoundedDaily {
-			n = len(sc.exact)
-		}
-		cov := periodCoverage(r, &monthCount, a0, b0)
+		cov := periodCoverage(r, &mc[p], a0, b0)
 		cov.Valid = n // days whose values enter the statistics
 		if !cov.OK && !r.DayCountsForCOO3 && (p == CO || p == O3) && n > 0 {
 			cov.OK, cov.Reason = true, ""
@@ -280,13 +311,17 @@ func assessPeriod(r *Rules, e Edition, in []*Daily, a0, b0 int32, deduct func(*D
 		}
 		var mean, pct Ratio
 		if n > 0 {
-			if r.PeriodFromRoundedDaily {
-				mean = reduce(Ratio{sum, int64(n)})
-				pct = percentileInPlace(sc.conc, it.P)
+			if rounded {
+				mean = reduce(Ratio{sum[p], int64(n)})
+				pct = percentileInPlace(sc.vals[p], it.P)
 			} else {
+				bsum := new(big.Rat)
+				for _, q := range sc.exacts[p] {
+					bsum.Add(bsum, new(big.Rat).SetFrac64(q.Num, q.Den))
+				}
 				bsum.Quo(bsum, new(big.Rat).SetInt64(int64(n)))
 				mean, _ = RatioFromRat(bsum)
-				pct = PercentileExact(sc.exact, it.P)
+				pct = PercentileExact(sc.exacts[p], it.P)
 			}
 			it.ExceedRate = Decimal{reduce(Ratio{int64(it.ExceedDays) * 100, int64(n)}), r.PercentDecimals}
 		}
@@ -329,30 +364,6 @@ func assessPeriod(r *Rules, e Edition, in []*Daily, a0, b0 int32, deduct func(*D
 		per.Composite = compositeRatio(e, &ci, r.CompositeWeights, dec.index)
 		per.CompositeUnweighted = compositeRatio(e, &ci, Unweighted, dec.index)
 		per.Composite322 = compositeRatio(e, &ci, Weights322, dec.index)
-	}
-	// AQI days.
-	per.AQIDays.Expected = int(b0 - a0 + 1)
-	for _, d := range in {
-		if deduct != nil && deduct(d) {
-			continue
-		}
-		if !aqiDayValid(r, &d.AQI) {
-			continue
-		}
-		per.AQIDays.Valid++
-		aqi := d.AQI.AQI
-		if aqi <= 100 {
-			per.GoodDays++
-		}
-		if aqi > 200 {
-			per.HeavyDays++
-		}
-		per.LevelDays[d.AQI.Level]++
-		for p := range Pollutant(NumPollutants) {
-			if d.AQI.Primary.Has(p) {
-				per.PrimaryDays[p]++
-			}
-		}
 	}
 	per.AQIDays.OK = per.AQIDays.Valid > 0
 	if !per.AQIDays.OK {

@@ -298,12 +298,12 @@ func EvaluateArea(p *Plan, reports []Report, area string, asOf Date, cfg Config)
 }
 
 func evaluate(p *Plan, reports []Report, asOf Date, cfg Config, area string) *Evaluation {
-	byItem := map[string][]Report{} // key: task/item
+	byItem := map[itemKey][]Report{}
 	for _, r := range reports {
 		if (r.Plan != "" && r.Plan != p.ID) || r.Date.After(asOf) || filedOn(r).After(asOf) {
 			continue
 		}
-		k := fmt.Sprintf("%d/%s", r.Task, r.Item)
+		k := itemKey{r.Task, r.Item}
 		byItem[k] = append(byItem[k], r)
 	}
 	for _, rs := range byItem {
@@ -320,12 +320,12 @@ func evaluate(p *Plan, reports []Report, asOf Date, cfg Config, area string) *Ev
 		if ts.Cooperate == nil {
 			ts.Cooperate = []string{}
 		}
-		taskReports := byItem[fmt.Sprintf("%d/", t.Number)]
+		taskReports := byItem[itemKey{t.Number, ""}]
 		if n := len(taskReports); n > 0 {
 			ts.Latest = &taskReports[n-1]
 		}
 		for _, it := range p.taskItems(t, area) {
-			is := evalItem(p, it, byItem[fmt.Sprintf("%d/%s", t.Number, it.ID)], asOf, cfg)
+			is := evalItem(p, it, byItem[itemKey{t.Number, it.ID}], asOf, cfg)
 			if is.Latest != nil && (ts.Latest == nil || laterReport(*is.Latest, *ts.Latest)) {
 				ts.Latest = is.Latest
 			}
@@ -350,6 +350,12 @@ func filedOn(r Report) Date {
 		return Date{}
 	}
 	return DateOf(r.When.In(planZone))
+}
+
+// itemKey identifies the reports on one item of one task.
+type itemKey struct {
+	task int
+	item string
 }
 
 // laterReport reports whether a sorts after b in sortReports order.
@@ -463,11 +469,12 @@ func evalItem(p *Plan, it Item, rs []Report, asOf Date, cfg Config) ItemStatus {
 		if pr[0].After(asOf) {
 			break // periods that have not begun are not judged yet
 		}
-		var in []Report
-		for _, r := range rs {
-			if it.Recurrence == Once || (!r.Date.Before(pr[0]) && !r.Date.After(pr[1])) {
-				in = append(in, r)
-			}
+		in := rs
+		if it.Recurrence != Once {
+			// rs is sorted by date: the period's reports are contiguous.
+			lo := sort.Search(len(rs), func(i int) bool { return !rs[i].Date.Before(pr[0]) })
+			hi := sort.Search(len(rs), func(i int) bool { return rs[i].Date.After(pr[1]) })
+			in = rs[lo:max(lo, hi)]
 		}
 		is.Occurrences = append(is.Occurrences, evalOccurrence(it, in, pr[0], pr[1], asOf, window))
 	}

@@ -17,7 +17,7 @@ const planUsage = `Usage:
   lantian plan check FILE...                 validate plan files
   lantian plan show FILE [--json]            print a plan (JSON: the loaded plan)
   lantian plan ledger FILE [--reports R.json] [--as-of YYYY-MM-DD] [--area CODE]
-                         [--xlsx OUT.xlsx] [--csv]
+                         [--xlsx OUT.xlsx] [--csv] [--targets INPUTS.json]
                                              evaluate the task ledger from a JSON
                                              array of reports and export it`
 
@@ -134,6 +134,7 @@ func runPlanLedger(args []string, stdout, stderr io.Writer) error {
 	xlsxOut := fs.String("xlsx", "", "write the ledger to this .xlsx file")
 	asCSV := fs.Bool("csv", false, "print the ledger table as CSV instead of text")
 	atRisk := fs.Int("at-risk-days", 30, "days before a deadline when an item behind schedule is at risk")
+	targetsFile := fs.String("targets", "", "JSON array of engine results per area and year (plan.TargetInputs) to evaluate the targets")
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -202,6 +203,19 @@ func runPlanLedger(args []string, stdout, stderr io.Writer) error {
 	}
 	for _, a := range ev.Alerts {
 		fmt.Fprintln(stdout, "告警:", a.Message)
+	}
+	if *targetsFile != "" {
+		b, err := os.ReadFile(*targetsFile)
+		if err != nil {
+			return err
+		}
+		var inputs []plan.TargetInputs
+		if err := json.Unmarshal(b, &inputs); err != nil {
+			return fmt.Errorf("%s: %w", *targetsFile, err)
+		}
+		for _, r := range plan.EvaluateTargets(p, inputs, reports, day) {
+			fmt.Fprintf(stdout, "目标 %-16s %s %s %s\n", r.Target.ID, r.Status.Label(), r.Actual, r.Target.Text)
+		}
 	}
 	return nil
 }

@@ -28,6 +28,10 @@ func TestPlanCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	xlsx := filepath.Join(dir, "ledger.xlsx")
+	inputs := filepath.Join(dir, "inputs.json")
+	if err := os.WriteFile(inputs, []byte(`[{"area":"411330","year":2024,"final":true,"compliant":true},{"area":"411300","year":2025,"good_days_ratio":76.5}]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name       string
 		args       []string
@@ -42,6 +46,8 @@ func TestPlanCommand(t *testing.T) {
 		{"show text", []string{"plan", "show", "../../plans/nanyang-2024-2025.yaml"}, 0, []string{"（7）提升环境监管水平", "M13.2 2025年9月底前"}, nil},
 		{"ledger with export", []string{"plan", "ledger", "../../plans/nanyang-2024-2025.yaml", "--reports", reports, "--as-of", "2025-01-15", "--xlsx", xlsx}, 0,
 			[]string{"13. 推进重点行业超低排放改造", "告警: 任务4 M4.1"}, nil},
+		{"ledger with target inputs", []string{"plan", "ledger", "../../plans/nanyang-2024-2025.yaml", "--as-of", "2025-06-30", "--targets", inputs}, 0,
+			[]string{"目标 T2-2024-411330   已完成 达标", "目标 T4-2025          进度达标 76.5 %", "目标 T5-2025          暂无数据"}, nil},
 		{"ledger for a county as CSV", []string{"plan", "ledger", "../../plans/nanyang-2024-2025.yaml", "--area", "411321", "--as-of", "2025-01-15", "--csv"}, 0,
 			[]string{"任务,措施,牵头单位", "M20.3"}, nil},
 		{"missing file argument", []string{"plan", "show"}, 2, nil, nil},

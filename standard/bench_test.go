@@ -2,6 +2,8 @@ package standard
 
 import (
 	"math/rand/v2"
+	"runtime"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -167,5 +169,33 @@ func BenchmarkBaselineSum(b *testing.B) {
 			}
 		}
 		sinkSum = t
+	})
+}
+
+// BenchmarkProvinceParallel: the same 3,000 station-years spread over all
+// cores (GOMAXPROCS workers), the wall time a province takes.
+func BenchmarkProvinceParallel(b *testing.B) {
+	r := DefaultRules()
+	const n = 3000
+	base := [8]*Series{}
+	for i := range base {
+		base[i] = benchSeries(uint64(10 + i))
+	}
+	from, to := base[0].First, base[0].First.AddDate(0, 0, 364)
+	workers := runtime.GOMAXPROCS(0)
+	measure(b, n, func() {
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				days := make([]Daily, 0, 365)
+				for i := w; i < n; i += workers {
+					days = DailyStatsInto(&r, base[i%len(base)], days)
+					_ = Assess(&r, days, from, to, nil)
+				}
+			}()
+		}
+		wg.Wait()
 	})
 }

@@ -224,17 +224,18 @@ func dailyMeans(r *Rules, p Pollutant, v []Conc, dst []Daily) {
 		// Branch-free, two independent chains: a value is valid when it is
 		// not negative (Missing is the most negative int32, and HJ 633
 		// treats negative concentrations as invalid).
-		var s0, s1, m0, m1 int64
-		for i := 0; i < 24; i += 2 {
-			a, b := int64(h[i]), int64(h[i+1])
-			ma, mb := a>>63, b>>63
+		var s0, s1, s2, s3, m int64
+		for i := 0; i < 24; i += 4 {
+			a, b, c, e := int64(h[i]), int64(h[i+1]), int64(h[i+2]), int64(h[i+3])
+			ma, mb, mc, me := a>>63, b>>63, c>>63, e>>63
 			s0 += a &^ ma
 			s1 += b &^ mb
-			m0 += ma
-			m1 += mb
+			s2 += c &^ mc
+			s3 += e &^ me
+			m += ma + mb + mc + me
 		}
-		sum := s0 + s1
-		n := int(24 + m0 + m1)
+		sum := s0 + s1 + s2 + s3
+		n := int(24 + m)
 		v := &dst[d].Values[p]
 		v.Coverage.Valid, v.Coverage.Expected = n, 24
 		v.Exact = Ratio{}

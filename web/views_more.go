@@ -209,9 +209,11 @@ func (s *Server) ranking(ctx context.Context, scope, kind string, from, to time.
 			if err != nil {
 				return nil, err
 			}
-			if len(cur) == 0 || cur[0].CompositeIndex == 0 {
-				continue
+			if len(cur) == 0 || cur[0].ValidDays == 0 {
+				continue // no data at all: not listed
 			}
+			// An area whose composite index cannot be computed (an item
+			// without enough valid days) is listed without a rank.
 			row := RankRow{Area: *a, ci: cur[0].CompositeIndex, Composite: formatHundredths(cur[0].CompositeIndex),
 				PM25: Conc(cur[0].DustDeductedMeans[standard.PM25].Value), GoodRatio: ratioPercent(cur[0].GoodDays, cur[0].ValidDays),
 				Previous: "—", ChangeRate: "—"}
@@ -226,7 +228,7 @@ func (s *Server) ranking(ctx context.Context, scope, kind string, from, to time.
 			if err != nil {
 				return nil, err
 			}
-			if len(prev) > 0 && prev[0].CompositeIndex > 0 {
+			if row.ci > 0 && len(prev) > 0 && prev[0].CompositeIndex > 0 {
 				row.prev = prev[0].CompositeIndex
 				row.Previous = formatHundredths(row.prev)
 				// change rate (I − I₀)/I₀ in percent of the published
@@ -246,7 +248,11 @@ func (s *Server) ranking(ctx context.Context, scope, kind string, from, to time.
 		for i, row := range rk.Rows {
 			ci[i], ch[i], hasCh[i] = row.ci, row.change, row.hasChange
 		}
-		order := standard.Rank(ci, nil)
+		hasCI := make([]bool, len(rk.Rows))
+		for i, row := range rk.Rows {
+			hasCI[i] = row.ci > 0
+		}
+		order := standard.Rank(ci, hasCI)
 		rows := make([]RankRow, 0, len(rk.Rows))
 		for _, o := range order {
 			row := rk.Rows[o.Index]

@@ -53,7 +53,7 @@
 
   if (data.ranking) {
     var rc = chart("chart-ranking");
-    var rows = data.ranking.slice().reverse();
+    var rows = data.ranking.filter(function (r) { return r.rank > 0; }).reverse();
     rc.setOption({
       tooltip: {}, grid: { left: 140, right: 30, top: 10, bottom: 30 },
       xAxis: { type: "value", name: en ? "composite index" : "综合指数" },

@@ -273,3 +273,20 @@ func (db *DB) ensurePartitions(ctx context.Context, hours []time.Time) error {
 func (d *dialect) insertIgnore(target, sel, conflict string) string {
 	return "INSERT INTO " + target + " " + sel + " ON CONFLICT (" + conflict + ") DO NOTHING"
 }
+
+// forUpdate locks selected rows until the transaction ends (PostgreSQL);
+// SQLite's single writer needs no row locks.
+func (d *dialect) forUpdate() string {
+	if d.Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// dayParam is the placeholder of a day given as text.
+func (d *dialect) dayParam() string {
+	if d.Postgres {
+		return "CAST(? AS date)"
+	}
+	return "?"
+}

@@ -65,7 +65,7 @@ func (im *importTx) start(ctx context.Context) error {
 	im.w.conn = im.conn
 	im.w.seen = map[hourKey]seenHour{}
 	if db.d.Postgres {
-		im.w.staged = true
+		im.w.staged, im.w.direct = true, true
 		return im.w.createStage(ctx)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/lantian-aq/lantian"
@@ -194,6 +195,28 @@ func (db *DB) loadSeries(ctx context.Context, ex execer, station string, r dayRa
 	return s, wrap(rows.Err(), "read hours of %s", station)
 }
 
+// seriesCache keeps the series loaded within one recomputation: an area's
+// days need the same station series its stations' days were computed
+// from. A nil cache loads every time.
+type seriesCache map[seriesKey]*standard.Series
+
+type seriesKey struct {
+	station string
+	r       dayRange
+}
+
+func (c seriesCache) load(ctx context.Context, db *DB, ex execer, station string, r dayRange) (*standard.Series, error) {
+	k := seriesKey{station, dayRange{r.first.In(standard.Beijing), r.n}}
+	if s, ok := c[k]; ok {
+		return s, nil
+	}
+	s, err := db.loadSeries(ctx, ex, station, r)
+	if err == nil && c != nil {
+		c[k] = s
+	}
+	return s, err
+}
+
 // evaluationStations returns the evaluation stations assessing an area
 // (directly: a county's stations make the county, the city's own stations
 // the city).
@@ -216,7 +239,7 @@ func (db *DB) evaluationStations(ctx context.Context, ex execer, area string) ([
 
 // computeDays computes the daily statistics of a station or area on the
 // given days from the hours in ex. Days without any data are left out.
-func (db *DB) computeDays(ctx context.Context, ex execer, kind lantian.SubjectKind, code string, days []time.Time) ([]standard.Daily, [][]string, error) {
+func (db *DB) computeDays(ctx context.Context, ex execer, kind lantian.SubjectKind, code string, days []time.Time, cache seriesCache) ([]standard.Daily, [][]string, error) {
 	if len(days) == 0 {
 		return nil, nil, nil
 	}
@@ -228,7 +251,7 @@ func (db *DB) computeDays(ctx context.Context, ex execer, kind lantian.SubjectKi
 	var all []standard.Daily
 	var stations []string
 	if kind == lantian.SubjectStation {
-		s, err := db.loadSeries(ctx, ex, code, r)
+		s, err := cache.load(ctx, db, ex, code, r)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -244,7 +267,7 @@ func (db *DB) computeDays(ctx context.Context, ex execer, kind lantian.SubjectKi
 		}
 		series := make([]*standard.Series, len(codes))
 		for i, c := range codes {
-			if series[i], err = db.loadSeries(ctx, ex, c, r); err != nil {
+			if series[i], err = cache.load(ctx, db, ex, c, r); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -304,7 +327,10 @@ type subjectKey struct {
 
 func (db *DB) refreshSome(ctx context.Context) (n int, more bool, err error) {
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT kind, code, day FROM dirty_day ORDER BY kind DESC, code, day`)
+		// On PostgreSQL the marks are locked: a writer marking one of these
+		// days again while we compute waits, and re-creates the mark after
+		// we delete it, so its change is recomputed next time.
+		rows, err := tx.QueryContext(ctx, `SELECT kind, code, day FROM dirty_day ORDER BY kind DESC, code, day`+db.d.forUpdate())
 		if err != nil {
 			return fmt.Errorf("read marked days: %w", err)
 		}
@@ -331,21 +357,12 @@ func (db *DB) refreshSome(ctx context.Context) (n int, more bool, err error) {
 			return fmt.Errorf("read marked days: %w", err)
 		}
 		now := db.d.timeArg(db.now())
-		ins, err := tx.PrepareContext(ctx, db.q(`INSERT INTO stat_day (kind, code, day, edition, aqi, data, computed_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, code, day) DO UPDATE SET edition = excluded.edition,
-			aqi = excluded.aqi, data = excluded.data, computed_at = excluded.computed_at`))
-		if err != nil {
-			return fmt.Errorf("store statistics: %w", err)
-		}
-		defer ins.Close()
-		unmark, err := tx.PrepareContext(ctx, db.q(`DELETE FROM dirty_day WHERE kind = ? AND code = ? AND day = ?`))
-		if err != nil {
-			return fmt.Errorf("store statistics: %w", err)
-		}
-		defer unmark.Close()
+		cache := seriesCache{}
+		var put []statRow
+		var unmark []dirtyKey
 		for _, k := range order {
 			days := marks[k]
-			computed, stations, err := db.computeDays(ctx, tx, k.kind, k.code, days)
+			computed, stations, err := db.computeDays(ctx, tx, k.kind, k.code, days, cache)
 			if err != nil {
 				return err
 			}
@@ -357,10 +374,7 @@ func (db *DB) refreshSome(ctx context.Context) (n int, more bool, err error) {
 				if err != nil {
 					return err
 				}
-				_, err = ins.ExecContext(ctx, string(k.kind), k.code, db.d.dayArg(d.Date), d.Edition.String(), dayAQI(d), string(data), now)
-				if err != nil {
-					return fmt.Errorf("store statistics of %s %s: %w", k.kind, k.code, err)
-				}
+				put = append(put, statRow{k, d.Date, d.Edition.String(), dayAQI(d), string(data)})
 			}
 			for _, day := range days {
 				if !got[standard.DayNumber(day)] {
@@ -371,15 +385,70 @@ func (db *DB) refreshSome(ctx context.Context) (n int, more bool, err error) {
 						return fmt.Errorf("drop statistics of %s %s: %w", k.kind, k.code, err)
 					}
 				}
-				if _, err := unmark.ExecContext(ctx, string(k.kind), k.code, db.d.dayArg(day)); err != nil {
-					return fmt.Errorf("clear mark of %s %s: %w", k.kind, k.code, err)
-				}
+				unmark = append(unmark, dirtyKey{string(k.kind), k.code, day.Format(time.DateOnly)})
 			}
 			n += len(days)
 		}
-		return nil
+		if err := db.putStats(ctx, tx, put, now); err != nil {
+			return err
+		}
+		return db.unmark(ctx, tx, unmark)
 	})
 	return n, more, err
+}
+
+type statRow struct {
+	k       subjectKey
+	day     time.Time
+	edition string
+	aqi     int
+	data    string
+}
+
+// putStats upserts computed days in multi-row statements.
+func (db *DB) putStats(ctx context.Context, tx *sql.Tx, rows []statRow, now any) error {
+	const chunk = 200
+	for len(rows) > 0 {
+		n := min(len(rows), chunk)
+		var q strings.Builder
+		q.WriteString(`INSERT INTO stat_day (kind, code, day, edition, aqi, data, computed_at) VALUES `)
+		args := make([]any, 0, 7*n)
+		for i, r := range rows[:n] {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, " + db.d.dayParam() + ", ?, ?, ?, ?)")
+			args = append(args, string(r.k.kind), r.k.code, db.d.dayArg(r.day), r.edition, r.aqi, r.data, now)
+		}
+		q.WriteString(` ON CONFLICT (kind, code, day) DO UPDATE SET edition = excluded.edition,
+			aqi = excluded.aqi, data = excluded.data, computed_at = excluded.computed_at`)
+		if _, err := tx.ExecContext(ctx, db.q(q.String()), args...); err != nil {
+			return fmt.Errorf("store statistics: %w", err)
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// unmark deletes recomputed marks, a subject's days per statement.
+func (db *DB) unmark(ctx context.Context, tx *sql.Tx, keys []dirtyKey) error {
+	for len(keys) > 0 {
+		n := 1
+		for n < len(keys) && n < 500 && keys[n].kind == keys[0].kind && keys[n].code == keys[0].code {
+			n++
+		}
+		args := []any{keys[0].kind, keys[0].code}
+		ph := make([]string, n)
+		for i, k := range keys[:n] {
+			ph[i] = db.d.dayParam()
+			args = append(args, k.day)
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM dirty_day WHERE kind = ? AND code = ? AND day IN (`+strings.Join(ph, ", ")+`)`), args...); err != nil {
+			return fmt.Errorf("clear marks of %s %s: %w", keys[0].kind, keys[0].code, err)
+		}
+		keys = keys[n:]
+	}
+	return nil
 }
 
 func areaStations(kind lantian.SubjectKind, st []string) []string {
@@ -464,7 +533,7 @@ func (db *DB) days(ctx context.Context, subj lantian.Subject, from, to time.Time
 	}
 	mrows.Close()
 	if len(stale) > 0 {
-		fresh, fst, err := db.computeDays(ctx, tx, subj.Kind, subj.Code, stale)
+		fresh, fst, err := db.computeDays(ctx, tx, subj.Kind, subj.Code, stale, nil)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/lantian-aq/lantian"
 	"github.com/lantian-aq/lantian/standard"
@@ -64,6 +66,7 @@ type hourWriter struct {
 	dirty    map[dirtyKey]struct{}
 	months   map[string]bool // PostgreSQL partitions known to exist for this run
 	staged   bool            // PostgreSQL: rows go to the staging table, merged at commit
+	direct   bool            // PostgreSQL: try copying straight into observation first
 	now      time.Time
 	res      lantian.WriteResult
 	full     *sql.Stmt // the prepared upsert of a full batch
@@ -252,7 +255,7 @@ func (w *hourWriter) write(ctx context.Context, recs []lantian.HourRecord) (lant
 	}
 	var err error
 	if w.staged {
-		err = w.stage(ctx, rows)
+		err = w.stage(ctx, rows, &res)
 	} else {
 		err = w.upsert(ctx, rows, &res)
 	}
@@ -379,6 +382,18 @@ func (w *hourWriter) flushDirty(ctx context.Context) error {
 	for k := range w.dirty {
 		keys = append(keys, k)
 	}
+	// The order RefreshStats locks marks in, so that the two never wait
+	// for each other in a cycle.
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.kind != b.kind {
+			return a.kind > b.kind
+		}
+		if a.code != b.code {
+			return a.code < b.code
+		}
+		return a.day < b.day
+	})
 	for len(keys) > 0 {
 		n := min(len(keys), 2000)
 		var q strings.Builder
@@ -388,11 +403,7 @@ func (w *hourWriter) flushDirty(ctx context.Context) error {
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			if w.db.d.Postgres {
-				q.WriteString("(?, ?, CAST(? AS date))")
-			} else {
-				q.WriteString("(?, ?, ?)")
-			}
+			q.WriteString("(?, ?, " + w.db.d.dayParam() + ")")
 			args = append(args, k.kind, k.code, k.day)
 		}
 		q.WriteString(` ON CONFLICT (kind, code, day) DO NOTHING`)
@@ -417,7 +428,26 @@ func (w *hourWriter) createStage(ctx context.Context) error {
 	return wrap(err, "create staging table")
 }
 
-func (w *hourWriter) stage(ctx context.Context, rows []obsRow) error {
+// stage writes rows for the merge at commit. While the file has brought
+// only new station-hours, a batch is first copied straight into
+// observation inside a savepoint — COPY speed for the common case of
+// loading new data; the first batch that collides with stored hours is
+// rolled back to the savepoint and staged, as is everything after it.
+func (w *hourWriter) stage(ctx context.Context, rows []obsRow, res *lantian.WriteResult) error {
+	if w.direct {
+		ok, err := w.copyDirect(ctx, rows)
+		if err != nil {
+			return err
+		}
+		if ok {
+			res.Inserted += len(rows)
+			for _, r := range rows {
+				w.markDirty(r.station, r.t)
+			}
+			return nil
+		}
+		w.direct = false
+	}
 	src := make([][]any, len(rows))
 	for i, r := range rows {
 		src[i] = []any{r.station, r.t, r.vals[0], r.vals[1], r.vals[2], r.vals[3], r.vals[4], r.vals[5], r.flags, r.audit, nullInt(r.line)}
@@ -433,6 +463,43 @@ func (w *hourWriter) stage(ctx context.Context, rows []obsRow) error {
 		return err
 	})
 	return wrap(err, "copy hourly observations")
+}
+
+// copyDirect copies rows into observation as new station-hours. It reports
+// false, with the savepoint rolled back, when one of them already exists.
+func (w *hourWriter) copyDirect(ctx context.Context, rows []obsRow) (bool, error) {
+	if _, err := w.ex.ExecContext(ctx, `SAVEPOINT lantian_copy`); err != nil {
+		return false, fmt.Errorf("copy hourly observations: %w", err)
+	}
+	recv := w.now.UTC()
+	src := make([][]any, len(rows))
+	for i, r := range rows {
+		src[i] = []any{r.station, r.t, r.vals[0], r.vals[1], r.vals[2], r.vals[3], r.vals[4], r.vals[5], r.flags, r.audit,
+			w.source, w.run, nullInt(r.line), recv, 1}
+	}
+	err := w.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("unexpected driver connection %T", dc)
+		}
+		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{"observation"},
+			[]string{"station", "t", "so2", "no2", "co", "o3", "pm10", "pm25", "flags", "audit", "source", "run", "line", "received_at", "revision"},
+			pgx.CopyFromRows(src))
+		return err
+	})
+	var pe *pgconn.PgError
+	switch {
+	case err == nil:
+		_, err = w.ex.ExecContext(ctx, `RELEASE SAVEPOINT lantian_copy`)
+		return err == nil, wrap(err, "copy hourly observations")
+	case errors.As(err, &pe) && pe.Code == "23505": // unique_violation: hours already stored
+		if _, err := w.ex.ExecContext(ctx, `ROLLBACK TO SAVEPOINT lantian_copy`); err != nil {
+			return false, fmt.Errorf("copy hourly observations: %w", err)
+		}
+		_, err = w.ex.ExecContext(ctx, `RELEASE SAVEPOINT lantian_copy`)
+		return false, wrap(err, "copy hourly observations")
+	}
+	return false, fmt.Errorf("copy hourly observations: %w", err)
 }
 
 // merge moves the staged rows into observation in one statement.

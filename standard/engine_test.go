@@ -479,3 +479,38 @@ func TestDailyFromValues(t *testing.T) {
 		t.Errorf("2027: edition %v AQI %d", e.Edition, e.AQI.AQI)
 	}
 }
+
+func TestReferenceStateAndOtherItems(t *testing.T) {
+	// 100 µg/m³ at 273.15 K is 91.615… at 298.15 K
+	if got := StandardToReference(SO2, 100000); got != 91615 {
+		t.Errorf("SO2 100 → %v", got)
+	}
+	if got := StandardToReference(PM25, 100000); got != 100000 {
+		t.Errorf("PM2.5 changed to %v", got)
+	}
+	for _, tc := range []struct {
+		e    Edition
+		g    Grade
+		item string
+		a    Averaging
+		want string
+	}{
+		{Edition2012, GradeII, "TSP", AvgDaily, "300"},
+		{Edition2026, GradeI, "TSP", AvgAnnual, "80"},
+		{Edition2026, GradeII, "NOx", AvgAnnual, "50"},
+		{Edition2031, GradeII, "NOx", AvgAnnual, "40"},
+		{Edition2031, GradeII, "NOx", AvgDaily, "70"},
+		{Edition2031, GradeII, "NOx", AvgHourly, "250"},
+		{Edition2026, GradeII, "Pb", AvgAnnual, "0.5"},
+		{Edition2026, GradeII, "BaP", AvgDaily, "0.0025"},
+		{Edition2026, GradeII, "BaP", AvgAnnual, "0.001"},
+	} {
+		q, ok := OtherLimit(tc.e, tc.g, tc.item, tc.a)
+		if !ok || q.String() != tc.want {
+			t.Errorf("%v %v %s %v = %s (%v), want %s", tc.e, tc.g, tc.item, tc.a, q, ok, tc.want)
+		}
+	}
+	if _, ok := OtherLimit(Edition2026, GradeII, "Hg", AvgAnnual); ok {
+		t.Error("unknown item has a limit")
+	}
+}

@@ -283,8 +283,9 @@ type DustDay struct {
 	Note string    `json:"note,omitempty"`
 }
 
-// DustService keeps dust flags. Setting or clearing one marks the area's
-// statistics of that day for recomputation.
+// DustService keeps dust flags. Daily statistics do not depend on them;
+// period statistics apply the flags of the subject's area and of every area
+// above it when they are read, so a change takes effect at once.
 type DustService interface {
 	DustDays(ctx context.Context, area string, from, to time.Time) ([]*DustDay, error)
 	SetDustDay(ctx context.Context, d *DustDay) error

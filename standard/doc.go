@@ -11,8 +11,9 @@
 //     completeness gate (AQIResult.ExemptNotMonitored for §5.3.2), over-range
 //     values flagged (IAQIOverRange).
 //   - GB 3095-2012 (+2018 amendment) / GB 3095-2026 transitional and final
-//     limits (Limit) and the data-validity rules of 表4 (Coverage on every
-//     aggregate).
+//     limits (Limit, OtherLimit), the 2018 reference state
+//     (StandardToReference) and the data-validity rules of 表4 (Coverage on
+//     every aggregate); 1-hour evaluation (HourlyEvaluation).
 //   - HJ 663-2013 / HJ 663-2026 (assessment): daily means, O3 daily maximum
 //     8-hour mean with the ≥ 14-window rule (DailyStats, MDA8; DailyFromValues
 //     for daily data obtained elsewhere), period means

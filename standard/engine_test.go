@@ -514,3 +514,25 @@ func TestReferenceStateAndOtherItems(t *testing.T) {
 		t.Error("unknown item has a limit")
 	}
 }
+
+func TestHourlyEvaluation(t *testing.T) {
+	s := NewSeries("x", day(2019, 7, 1), 2)
+	fill(s, [NumPollutants]Conc{SO2: 20000, NO2: 40000, CO: 1000, O3: 150000, PM10: 80000, PM25: 50000})
+	s.V[O3][15] = 200400 // rounds to 200: not above the 200 limit
+	s.V[O3][16] = 200500 // rounds (half even) to 200
+	s.V[O3][17] = 201000
+	s.V[NO2][30] = Missing
+	ev := HourlyEvaluation(nil, s, day(2019, 7, 1), day(2019, 7, 2))
+	if o := ev[O3]; o.ExceedHours != 1 || o.Max != 201000 || o.Limit != 200000 || o.Coverage.Valid != 48 {
+		t.Errorf("O3: %+v", o)
+	}
+	if n := ev[NO2]; n.Coverage.Valid != 47 || n.Coverage.Expected != 48 || n.ExceedHours != 0 {
+		t.Errorf("NO2: %+v", n)
+	}
+	if pm := ev[PM25]; pm.Limit != Missing || pm.Coverage.Expected != 0 {
+		t.Errorf("PM2.5 has a 1-hour evaluation: %+v", pm)
+	}
+	if only := HourlyEvaluation(nil, s, day(2019, 7, 2), day(2019, 7, 2)); only[O3].Coverage.Expected != 24 || only[O3].ExceedHours != 0 {
+		t.Errorf("second day only: %+v", only[O3])
+	}
+}

@@ -681,3 +681,18 @@ func TestReassembler(t *testing.T) {
 		}
 	})
 }
+
+// TestAnswerVersion: answers are written in the sender's version with A=0
+// and D=0 (2005 → Flag=0, 2017 → Flag=4, 2025 → Flag=8), echoing QN, PW, MN.
+func TestAnswerVersion(t *testing.T) {
+	for _, tc := range []struct {
+		flag HeaderFlag
+		want HeaderFlag
+	}{{1, 0}, {3, 0}, {5, 4}, {7, 4}, {9, 8}} {
+		p := &Packet{QN: "20261128100000001", ST: "22", CN: "2061", PW: "pw", MN: "mn", Flag: tc.flag, HasFlag: true}
+		a := p.DataAck()
+		if a.Flag != tc.want || a.CN != CNDataAck || a.ST != STSystem || a.QN != p.QN || a.PW != "pw" || a.MN != "mn" || len(a.CP) != 0 {
+			t.Errorf("Flag %d: answer %+v", tc.flag, a)
+		}
+	}
+}

@@ -779,6 +779,7 @@ func runHJ212Serve(args []string, stdout, stderr io.Writer) error {
 	maxPerAddr := fs.Int("max-conns-per-addr", 256, "maximum connections per remote IP")
 	idle := fs.Duration("idle-timeout", 10*time.Minute, "close connections silent this long")
 	readTO := fs.Duration("read-timeout", 30*time.Second, "time allowed to receive one packet")
+	sndbuf := fs.Int("send-buffer", 0, "fixed kernel send buffer per connection in bytes (0: system default with autotuning)")
 	calib := fs.Bool("calibrate-time", false, "answer 1013 time-calibration notices with a 1012 set-time request")
 	verbose := fs.Bool("v", false, "log every connection and rejected packet")
 	if _, err := parseFlags(fs, args); err != nil {
@@ -833,7 +834,7 @@ func runHJ212Serve(args []string, stdout, stderr io.Writer) error {
 	g, err := gateway.New(gateway.Config{
 		Addr: *addr, Registry: gateway.NewMemoryRegistry(devs...), Sink: sink, Metrics: reg, Logger: logger,
 		MaxSegment: *maxSeg, MaxConns: *maxConns, MaxConnsPerAddr: *maxPerAddr, IdleTimeout: *idle, ReadTimeout: *readTO,
-		CalibrateTime: *calib,
+		CalibrateTime: *calib, SendBuffer: *sndbuf,
 	})
 	if err != nil {
 		return err

@@ -40,6 +40,11 @@ type Config struct {
 	// carrier's GPRS NAT share addresses).
 	MaxConns        int
 	MaxConnsPerAddr int
+	// SendBuffer, when positive, fixes the kernel send buffer (SO_SNDBUF)
+	// of each connection, turning off its autotuning: answers are small,
+	// and a client that does not read then hits WriteTimeout sooner and
+	// holds less kernel memory. 0 keeps the system default.
+	SendBuffer int
 	// MaxInFlight bounds the packets of one connection waiting for storage
 	// and acknowledgement; further reads wait. Default 64.
 	MaxInFlight int

@@ -34,6 +34,8 @@ type conn struct {
 	stopping     atomic.Bool
 	writeFailed  atomic.Bool
 	partialSince time.Time
+	deadline     time.Time // read deadline last set
+	deadlineIdle bool      // it was an idle deadline
 	lastRead     int64
 	lastDiscard  int64
 	garbageRun   int64
@@ -74,15 +76,28 @@ func (r deadlineReader) Read(p []byte) (int, error) {
 		return 0, errGarbage
 	}
 	now := time.Now()
+	var deadline time.Time
 	if c.d.Buffered() == 0 {
 		c.partialSince = time.Time{}
-		c.nc.SetReadDeadline(now.Add(c.g.cfg.IdleTimeout))
+		deadline = now.Add(c.g.cfg.IdleTimeout)
+		// Moving an idle deadline by less than 1/64 of the timeout is not
+		// worth a timer update on every packet.
+		if deadline.Sub(c.deadline) < c.g.cfg.IdleTimeout/64 && !c.deadline.IsZero() && c.deadlineIdle {
+			return c.nc.Read(p)
+		}
+		c.deadlineIdle = true
 	} else {
 		if c.partialSince.IsZero() {
 			c.partialSince = now
 		}
-		c.nc.SetReadDeadline(c.partialSince.Add(c.g.cfg.ReadTimeout))
+		deadline = c.partialSince.Add(c.g.cfg.ReadTimeout)
+		if !c.deadlineIdle && deadline.Equal(c.deadline) {
+			return c.nc.Read(p)
+		}
+		c.deadlineIdle = false
 	}
+	c.deadline = deadline
+	c.nc.SetReadDeadline(deadline)
 	return c.nc.Read(p)
 }
 

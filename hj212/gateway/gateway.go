@@ -190,6 +190,9 @@ func (g *Gateway) admit(nc net.Conn) {
 		nc.Close()
 		return
 	}
+	if tc, ok := nc.(*net.TCPConn); ok && g.cfg.SendBuffer > 0 {
+		tc.SetWriteBuffer(g.cfg.SendBuffer)
+	}
 	g.open++
 	g.perAddr[host]++
 	c := newConn(g, nc, host)

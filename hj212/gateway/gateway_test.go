@@ -749,3 +749,38 @@ func TestFileSinkEncoding(t *testing.T) {
 		t.Fatalf("read back %+v %v", back, err)
 	}
 }
+
+// TestSlowClientDisconnected: a device that sends but never reads its
+// acknowledgements is disconnected once an answer cannot be written within
+// WriteTimeout; other devices are unaffected.
+func TestSlowClientDisconnected(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sends a few MB")
+	}
+	h := start(t, nil, func(c *Config) { c.WriteTimeout = 300 * time.Millisecond; c.SendBuffer = 8192 })
+	slow := dial(t, h.addr)
+	slow.nc.(*net.TCPConn).SetReadBuffer(4096)
+	pkt := upload(t, "20261128100000010", "2061", "20261128090000", "a34004-Avg=33", 5) // resends: acked as duplicates
+	var burst []byte
+	for range 1000 {
+		burst = append(burst, pkt...)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	closed := func() bool { return testutil.ToFloat64(h.g.m.connsClosed.WithLabelValues("write_failed")) == 1 }
+	for !closed() && time.Now().Before(deadline) {
+		slow.nc.SetWriteDeadline(time.Now().Add(time.Second))
+		if _, err := slow.nc.Write(burst); err != nil {
+			break // the gateway closed the connection
+		}
+	}
+	for !closed() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !closed() {
+		t.Fatalf("slow reader not disconnected: ok %v dup %v sent bytes %v answers %v", h.packets(resOK), h.packets(resDuplicate),
+			testutil.ToFloat64(h.g.m.bytesOut), testutil.ToFloat64(h.g.m.acks.WithLabelValues("9014")))
+	}
+	c := dial(t, h.addr)
+	c.send(upload(t, "20261128100000011", "2061", "20261128090000", "a34004-Avg=33", 5))
+	c.expectAck("20261128100000011")
+}

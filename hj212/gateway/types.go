@@ -21,6 +21,12 @@
 // readers, and bounded memory per connection (one frame buffer, a bounded
 // queue of pending acknowledgements). Everything is counted in Prometheus
 // metrics registered on the registry given in Config.
+//
+// Wiring: `lantian hj212 serve` runs the gateway alone with a
+// MemoryRegistry (devices from a CSV) and a FileSink (JSON lines, fsync'd
+// per batch). Inside the platform, `lantian serve --hj212-addr HOST:PORT`
+// runs it on the store, which implements Registry (the devices registered
+// with `lantian device add`), Sink and SampleSource.
 package gateway
 
 import (

@@ -364,12 +364,10 @@ func (s *Server) apiDetail(w http.ResponseWriter, r *http.Request, kind string) 
 		s.fail(w, r, err)
 		return
 	}
-	d, err := s.detail(r.Context(), kind, r.PathValue("code"), y)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, d)
+	code := r.PathValue("code")
+	s.serveCachedJSON(w, r, "detail|"+kind+"|"+code+"|"+strconv.Itoa(y), func() (any, error) {
+		return s.detail(r.Context(), kind, code, y)
+	})
 }
 
 func (s *Server) apiAreaDetail(w http.ResponseWriter, r *http.Request) { s.apiDetail(w, r, "area") }
@@ -378,12 +376,7 @@ func (s *Server) apiStationDetail(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiRealtime(w http.ResponseWriter, r *http.Request) {
-	rt, err := s.realtime(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, rt)
+	s.serveCachedJSON(w, r, "realtime", func() (any, error) { return s.realtime(r.Context()) })
 }
 
 func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) {
@@ -397,12 +390,10 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ov, err := s.overview(r.Context(), y, s.asOfFor(y, at, ok))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, ov)
+	asOf := s.asOfFor(y, at, ok)
+	s.serveCachedJSON(w, r, "overview|"+strconv.Itoa(y)+"|"+beijingDay(asOf), func() (any, error) {
+		return s.overview(r.Context(), y, asOf)
+	})
 }
 
 func (s *Server) apiTargets(w http.ResponseWriter, r *http.Request) {

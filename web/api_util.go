@@ -230,3 +230,33 @@ func cached[T any](s *Server, key string, f func() (T, error)) (T, error) {
 	}
 	return v.(T), nil
 }
+
+// encodedJSON is a view encoded once, served many times.
+type encodedJSON []byte
+
+// serveCachedJSON writes the JSON of the view compute returns, encoding
+// it once per cache lifetime: the views behind the busiest endpoints are
+// large (a station-year of daily statistics), and encoding them on every
+// request would cost more than computing them from the cache.
+func (s *Server) serveCachedJSON(w http.ResponseWriter, r *http.Request, key string, compute func() (any, error)) {
+	b, err := cached(s, "json|"+key, func() (encodedJSON, error) {
+		v, err := compute()
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			return nil, err
+		}
+		return encodedJSON(buf.Bytes()), nil
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+}

@@ -139,8 +139,8 @@ type Assessment struct {
 // percentiles with their validity, compliance per item and overall against
 // the grade-II limits of the period's edition, exceedance multiples, single
 // and composite indices, good and heavy-pollution days. days may hold more
-// days than the period and need not be sorted; dust days are those in
-// dust or marked Daily.Dust.
+// days than the period and need not be sorted (a day given twice counts
+// once, the first); dust days are those in dust or marked Daily.Dust.
 func Assess(r *Rules, days []Daily, from, to time.Time, dust DustMask) Assessment {
 	r = orDefault(r)
 	a0, b0 := DayNumber(from), DayNumber(to)
@@ -154,11 +154,21 @@ func Assess(r *Rules, days []Daily, from, to time.Time, dust DustMask) Assessmen
 		as.Days = int(b0 - a0 + 1)
 	}
 	in := make([]*Daily, 0, len(days))
+	var seen []uint64
+	if b0 >= a0 {
+		seen = make([]uint64, (b0-a0)/64+1)
+	}
 	for i := range days {
 		d := &days[i]
 		if d.Day < a0 || d.Day > b0 {
 			continue
 		}
+		// A day present twice counts once (the first occurrence).
+		k := d.Day - a0
+		if seen[k/64]&(1<<(k%64)) != 0 {
+			continue
+		}
+		seen[k/64] |= 1 << (k % 64)
 		if as.Station == "" {
 			as.Station = d.Station
 		}

@@ -161,6 +161,11 @@ func TestAssessDustVariants(t *testing.T) {
 	if o.GoodRatio.String() != "97.3" { // 355/365
 		t.Errorf("good ratio %s", o.GoodRatio)
 	}
+	// a duplicated day counts once
+	dup := append(append([]Daily{}, days...), days[100])
+	if x := Assess(nil, dup, first, day(2019, 12, 31), dust); x.WithDust.AQIDays.Valid != 365 || x.WithDust.Items[SO2].Mean.Coverage.Valid != 365 {
+		t.Errorf("duplicate day counted: %d AQI days", x.WithDust.AQIDays.Valid)
+	}
 	// the same via Daily.Dust flags
 	MarkDust(days, dust)
 	b := Assess(nil, days, first, day(2019, 12, 31), nil)

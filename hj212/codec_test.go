@@ -696,3 +696,35 @@ func TestAnswerVersion(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkParse(b *testing.B) {
+	ex := loadExamples(b)
+	var seg []byte
+	for _, e := range ex {
+		if e.name == "air_2011_rtd" {
+			seg = e.pkt[6 : len(e.pkt)-6]
+		}
+	}
+	b.SetBytes(int64(len(seg)))
+	for b.Loop() {
+		if _, err := Parse(seg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDeframe(b *testing.B) {
+	var stream []byte
+	for _, e := range loadExamples(b) {
+		stream = append(stream, e.pkt...)
+	}
+	b.SetBytes(int64(len(stream)))
+	for b.Loop() {
+		d := NewDeframer(bytes.NewReader(stream), 0)
+		for {
+			if _, err := d.Next(); err == io.EOF {
+				break
+			}
+		}
+	}
+}

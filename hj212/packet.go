@@ -145,7 +145,7 @@ func (p *Packet) parseHeader(h string) error {
 	seen := 0
 	for len(h) > 0 {
 		var item string
-		if k := strings.IndexAny(h, ";,"); k >= 0 {
+		if k := indexSep(h); k >= 0 {
 			item, h = h[:k], h[k+1:]
 		} else {
 			item, h = h, ""
@@ -260,7 +260,7 @@ func ParseCP(s string) ([]Field, error) {
 	out := make([]Field, 0, 1+strings.Count(s, "="))
 	for len(s) > 0 {
 		var item string
-		if k := strings.IndexAny(s, ";,"); k >= 0 {
+		if k := indexSep(s); k >= 0 {
 			item, s = s[:k], s[k+1:]
 		} else {
 			item, s = s, ""
@@ -488,6 +488,16 @@ func IsUploadCN(cn string) bool {
 		return true
 	}
 	return false
+}
+
+// indexSep returns the index of the first ';' or ',' in s, or -1.
+func indexSep(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ';' || s[i] == ',' {
+			return i
+		}
+	}
+	return -1
 }
 
 func isDigits(s string) bool {

@@ -41,15 +41,24 @@ const MinCoverage = 45 * time.Minute
 // in hj212_samples_not_aggregated_total).
 //
 // Restarts: samples are fed in only after the sink stored them, and on
-// Start the gateway reloads the last RecoverWindow of samples from a sink
-// implementing SampleSource, so an hour cut by a restart is computed from
+// Start the gateway reloads the whole hours of the last RecoverWindow of
+// samples from a sink implementing SampleSource, so an hour cut by a restart is computed from
 // all of its stored minutes. Hours already emitted before the restart are
 // emitted again with the same value (idempotent).
 type aggregator struct {
-	mu      sync.Mutex
-	devices map[string]*devAcc
-	grace   time.Duration
-	late    time.Duration
+	mu            sync.Mutex
+	devices       map[string]*devAcc
+	grace         time.Duration
+	late          time.Duration
+	recoverWindow time.Duration
+}
+
+// horizon is the start of the oldest hour the aggregator still takes
+// samples for: the recovery window, rounded down to a whole hour. Older
+// hours may have been aggregated before a restart from samples no longer
+// in memory; a straggler must not replace such an hour.
+func (a *aggregator) horizon(now time.Time) time.Time {
+	return now.Add(-a.recoverWindow).Truncate(time.Hour)
 }
 
 type devAcc struct {
@@ -78,8 +87,8 @@ type sampleVal struct {
 // maxOpenHours bounds the hours held per device.
 const maxOpenHours = 96
 
-func newAggregator(grace, late time.Duration) *aggregator {
-	return &aggregator{devices: make(map[string]*devAcc), grace: grace, late: late}
+func newAggregator(grace, late, recoverWindow time.Duration) *aggregator {
+	return &aggregator{devices: make(map[string]*devAcc), grace: grace, late: late, recoverWindow: recoverWindow}
 }
 
 // add folds stored samples in. It returns how many were not aggregated.
@@ -102,7 +111,7 @@ func (a *aggregator) add(samples []Sample, now time.Time) (skipped int) {
 		key := start.Unix()
 		h := d.hours[key]
 		if h == nil {
-			if _, gone := d.retired[key]; gone {
+			if _, gone := d.retired[key]; gone || start.Before(a.horizon(now)) {
 				// The hour was aggregated and forgotten: one straggler must
 				// not replace the full hour with a one-sample revision.
 				skipped++

@@ -63,7 +63,7 @@ func New(cfg Config) (*Gateway, error) {
 	g := &Gateway{
 		cfg:      c,
 		m:        newMetrics(c.Metrics),
-		agg:      newAggregator(c.HourGrace, c.LateWindow),
+		agg:      newAggregator(c.HourGrace, c.LateWindow, c.RecoverWindow),
 		perAddr:  make(map[string]int),
 		conns:    make(map[*conn]struct{}),
 		sessions: make(map[string]*conn),
@@ -118,7 +118,9 @@ func (g *Gateway) recover(ctx context.Context) error {
 		return nil
 	}
 	now := g.cfg.Now()
-	samples, err := src.LoadSamples(ctx, now.Add(-g.cfg.RecoverWindow))
+	// Whole hours only: an hour cut at the window's edge would be
+	// recomputed from part of its samples.
+	samples, err := src.LoadSamples(ctx, g.agg.horizon(now))
 	if err != nil {
 		return fmt.Errorf("hj212 gateway: reloading samples for hourly aggregation: %w", err)
 	}

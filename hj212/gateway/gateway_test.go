@@ -514,7 +514,7 @@ func TestAggregationRule(t *testing.T) {
 		{"minute data preferred over real-time", append(mk(time.Minute, 60, "2051", 10000, 'N'), mk(30*time.Second, 120, "2011", 99000, 'N')...), 10000, time.Hour},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a := newAggregator(10*time.Minute, time.Hour)
+			a := newAggregator(10*time.Minute, time.Hour, 48*time.Hour)
 			now := base.Add(3 * time.Hour)
 			a.add(tc.samples, now)
 			now = now.Add(2 * time.Minute) // quiet for a minute
@@ -532,7 +532,7 @@ func TestAggregationRule(t *testing.T) {
 		})
 	}
 	t.Run("late sample revises the hour", func(t *testing.T) {
-		a := newAggregator(10*time.Minute, time.Hour)
+		a := newAggregator(10*time.Minute, time.Hour, 48*time.Hour)
 		now := base.Add(3 * time.Hour)
 		a.add(mk(time.Minute, 44, "2051", 10000, 'N'), now)
 		now = now.Add(2 * time.Minute)
@@ -545,8 +545,17 @@ func TestAggregationRule(t *testing.T) {
 			t.Fatalf("revision %v", out)
 		}
 	})
+	t.Run("straggler older than the recovery window", func(t *testing.T) {
+		a := newAggregator(10*time.Minute, time.Hour, 48*time.Hour)
+		if skipped := a.add(mk(time.Minute, 1, "2051", 10000, 'N'), base.Add(50*time.Hour)); skipped != 1 {
+			t.Fatalf("skipped %d, want 1", skipped)
+		}
+		if out := a.flush(base.Add(51 * time.Hour)); len(out) != 0 {
+			t.Fatalf("emitted %v", out)
+		}
+	})
 	t.Run("open hour waits", func(t *testing.T) {
-		a := newAggregator(10*time.Minute, time.Hour)
+		a := newAggregator(10*time.Minute, time.Hour, 48*time.Hour)
 		a.add(mk(time.Minute, 50, "2051", 10000, 'N'), base.Add(50*time.Minute))
 		if out := a.flush(base.Add(55 * time.Minute)); len(out) != 0 {
 			t.Fatalf("emitted an open hour: %v", out)

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/lantian-aq/lantian"
+	"github.com/lantian-aq/lantian/auth"
 	"github.com/lantian-aq/lantian/plan"
 	"github.com/lantian-aq/lantian/standard"
 	"github.com/prometheus/client_golang/prometheus"
@@ -59,6 +60,11 @@ type Options struct {
 	Registry *prometheus.Registry
 	// Now is the clock (nil: time.Now); tests fix it.
 	Now func() time.Time
+	// Auth authenticates and authorises every request (package auth) and
+	// serves sign-in, accounts, tokens and the audit log; each route's
+	// rule is in routeRules (authz.go). Nil serves without accounts, for
+	// tests of the views only: lantian serve always sets it.
+	Auth *auth.Service
 	// CacheTTL is how long derived views are reused (0: 30 s). Hours that
 	// arrive are visible on the dashboard after at most this long.
 	CacheTTL time.Duration
@@ -78,6 +84,7 @@ type Server struct {
 	static   fs.FS
 	openapi  []byte
 	handler  http.Handler
+	router   *auth.Router // nil without Options.Auth
 	metrics  *metrics
 }
 
@@ -121,6 +128,19 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = newMetrics(s.registry)
+	if err := checkRules(s.routes()); err != nil {
+		return nil, err
+	}
+	if o.Auth != nil {
+		s.router = o.Auth.NewRouter()
+		for _, rt := range s.routes() {
+			s.router.Handle(rt.pattern, routeRules[rt.pattern], s.instrument(rt.pattern, rt.handler))
+		}
+		o.Auth.Register(s.router)
+		o.Auth.RegisterPages(s.router)
+		s.handler = s.recoverer(s.router)
+		return s, nil
+	}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		mux.Handle(rt.pattern, s.instrument(rt.pattern, rt.handler))

@@ -1,0 +1,62 @@
+package web
+
+import (
+	"fmt"
+
+	"github.com/lantian-aq/lantian/auth"
+)
+
+// routeRules is the authorisation rule of every route of Server.routes, in
+// one place. New refuses to build a server with a route that has no rule
+// here, so a route cannot be added without deciding who may use it; the
+// route × role test (authz_test.go) then checks each decision against the
+// outcome written down by hand. What a rule's (kind, action) means for each
+// role is the policy table of package auth.
+var routeRules = map[string]auth.Rule{
+	// Operations: probes and scrapers carry no accounts; keep these on the
+	// internal network.
+	"GET /healthz": auth.Public(),
+	"GET /metrics": auth.Public(),
+
+	// Dashboard pages: any signed-in user; anonymous browsers are sent to
+	// the sign-in page.
+	"GET /{$}":                 auth.Requires(auth.KindAirQuality, auth.Read),
+	"GET /realtime":            auth.Requires(auth.KindAirQuality, auth.Read),
+	"GET /calendar":            auth.Requires(auth.KindAirQuality, auth.Read),
+	"GET /ranking":             auth.Requires(auth.KindAirQuality, auth.Read),
+	"GET /stations/{code}":     auth.Requires(auth.KindAirQuality, auth.Read),
+	"GET /areas/{code}":        auth.Requires(auth.KindAirQuality, auth.Read),
+	"GET /static/":             auth.Public(), // the sign-in page needs the stylesheet
+	"GET /api/v1/openapi.json": auth.Public(),
+
+	// REST API.
+	"GET /api/v1/areas":                               auth.Requires(auth.KindArea, auth.Read),
+	"GET /api/v1/areas/{code}":                        auth.Requires(auth.KindArea, auth.Read),
+	"GET /api/v1/areas/{code}/statistics/{period}":    auth.Requires(auth.KindAirQuality, auth.Read),
+	"GET /api/v1/areas/{code}/assessment":             auth.Requires(auth.KindAirQuality, auth.Read),
+	"GET /api/v1/areas/{code}/calendar":               auth.Requires(auth.KindAirQuality, auth.Read),
+	"GET /api/v1/areas/{code}/detail":                 auth.Requires(auth.KindAirQuality, auth.Read),
+	"GET /api/v1/stations":                            auth.Requires(auth.KindStation, auth.Read),
+	"GET /api/v1/stations/{code}":                     auth.Requires(auth.KindStation, auth.Read),
+	"GET /api/v1/stations/{code}/observations":        auth.Requires(auth.KindObservation, auth.Read),
+	"GET /api/v1/stations/{code}/statistics/{period}": auth.Requires(auth.KindAirQuality, auth.Read),
+	"GET /api/v1/stations/{code}/assessment":          auth.Requires(auth.KindAirQuality, auth.Read),
+	"GET /api/v1/stations/{code}/detail":              auth.Requires(auth.KindAirQuality, auth.Read),
+	"GET /api/v1/realtime":                            auth.Requires(auth.KindAirQuality, auth.Read),
+	"GET /api/v1/overview":                            auth.Requires(auth.KindAirQuality, auth.Read),
+	"GET /api/v1/targets":                             auth.Requires(auth.KindAirQuality, auth.Read),
+	"GET /api/v1/rankings":                            auth.Requires(auth.KindAirQuality, auth.Read),
+	"GET /api/v1/plans":                               auth.Requires(auth.KindPlan, auth.Read),
+	"GET /api/v1/plans/{id}":                          auth.Requires(auth.KindPlan, auth.Read),
+	"GET /api/v1/plans/{id}/tasks":                    auth.Requires(auth.KindPlan, auth.Read),
+}
+
+// checkRules reports the first route of the table without a rule.
+func checkRules(rs []route) error {
+	for _, rt := range rs {
+		if _, ok := routeRules[rt.pattern]; !ok {
+			return fmt.Errorf("web: route %s has no authorisation rule in routeRules (web/authz.go)", rt.pattern)
+		}
+	}
+	return nil
+}

@@ -47,10 +47,11 @@ func main() {
 	window := flag.Int("window", 4, "packets in flight per device before it waits for acknowledgements")
 	dir := flag.String("dir", "", "directory for the durable record file (default: a temporary directory, removed afterwards)")
 	batch := flag.Int("batch", 4096, "gateway batch size (records)")
+	sticky := flag.Bool("sticky", false, "write the packets a device has ready in one write (sticky packets) instead of one write per packet")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured interval to this file")
 	flag.Parse()
 	cpuProfile = *cpuprofile
-	if err := run(*conns, *window, *batch, *warmup, *duration, *dir); err != nil {
+	if err := run(*conns, *window, *batch, *sticky, *warmup, *duration, *dir); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/hj212:", err)
 		os.Exit(1)
 	}
@@ -66,7 +67,7 @@ type device struct {
 	measure *atomic.Bool
 }
 
-func run(nConns, window, batchSize int, warmup, duration time.Duration, dir string) error {
+func run(nConns, window, batchSize int, sticky bool, warmup, duration time.Duration, dir string) error {
 	if dir == "" {
 		d, err := os.MkdirTemp("", "lantian-hj212-bench-")
 		if err != nil {
@@ -97,8 +98,12 @@ func run(nConns, window, batchSize int, warmup, duration time.Duration, dir stri
 		return err
 	}
 	addr := g.Addr().String()
-	fmt.Printf("gateway on %s, %d devices, window %d, GOMAXPROCS %d, records to %s (fsync per batch)\n",
-		addr, nConns, window, runtime.GOMAXPROCS(0), path)
+	writes := "one write per packet"
+	if sticky {
+		writes = "sticky writes"
+	}
+	fmt.Printf("gateway on %s, %d devices, window %d, %s, GOMAXPROCS %d, records to %s (fsync per batch)\n",
+		addr, nConns, window, writes, runtime.GOMAXPROCS(0), path)
 
 	var measuring atomic.Bool
 	stop := make(chan struct{})
@@ -112,7 +117,7 @@ func run(nConns, window, batchSize int, warmup, duration time.Duration, dir stri
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d.err = d.run(addr, window, stop, &connected)
+			d.err = d.run(addr, window, sticky, stop, &connected)
 		}()
 	}
 	connected.Wait()
@@ -178,7 +183,8 @@ func run(nConns, window, batchSize int, warmup, duration time.Duration, dir stri
 			batches, batches/elapsed.Seconds(), (m1["hj212_batch_records_sum"]-m0["hj212_batch_records_sum"])/batches,
 			1000*(m1["hj212_batch_store_seconds_sum"]-m0["hj212_batch_store_seconds_sum"])/batches)
 	}
-	fmt.Printf("CPU used by the process (gateway and load generator together): %.2f of %d cores\n", cpuUsed.Seconds()/elapsed.Seconds(), runtime.NumCPU())
+	fmt.Printf("CPU used by the process (gateway and load generator together): %.2f of %d cores, %.1f µs per acknowledged packet\n",
+		cpuUsed.Seconds()/elapsed.Seconds(), runtime.NumCPU(), float64(cpuUsed.Microseconds())/float64(max(acked, 1)))
 	fmt.Printf("device errors: %d\n", errs)
 
 	// Every acknowledged packet must be in the file.
@@ -272,7 +278,26 @@ func countSamples(path string) (int, error) {
 
 // run is one data logger: it keeps window packets in flight and records
 // the latency of each acknowledgement (acks come back in order).
-func (d *device) run(addr string, window int, stop <-chan struct{}, connected *sync.WaitGroup) error {
+// write sends the first n bytes of *buf and keeps the rest.
+func (d *device) write(nc net.Conn, buf *[]byte, n int) error {
+	if n <= 0 {
+		return nil
+	}
+	nc.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	if _, err := nc.Write((*buf)[:n]); err != nil {
+		return fmt.Errorf("%s: %w", d.mn, err)
+	}
+	*buf = append((*buf)[:0], (*buf)[n:]...)
+	return nil
+}
+
+// packetLen returns the length of the last packet in buf (they all end in
+// "\r\n" and begin with "##").
+func packetLen(buf []byte) int {
+	return len(buf) - bytes.LastIndex(buf, []byte("##"))
+}
+
+func (d *device) run(addr string, window int, sticky bool, stop <-chan struct{}, connected *sync.WaitGroup) error {
 	nc, err := net.DialTimeout("tcp", addr, 10*time.Second)
 	connected.Done()
 	if err != nil {
@@ -323,20 +348,33 @@ func (d *device) run(addr string, window int, stop <-chan struct{}, connected *s
 		}
 		p.QN = hj212.FormatQN(t.Add(time.Duration(seq%1000) * time.Millisecond))
 		p.CP = cp
-		buf, err = p.AppendPacket(buf[:0])
+		if !sticky {
+			buf = buf[:0]
+		}
+		buf, err = p.AppendPacket(buf)
 		if err != nil {
 			return err
 		}
 		select {
-		case sentAt <- time.Now(): // blocks while window packets are unacknowledged
-		case <-stop:
-			return nil
-		case err := <-readErr:
-			return fmt.Errorf("%s: %w", d.mn, err)
+		case sentAt <- time.Now():
+		default:
+			// The window is full: send what is written, then wait for an
+			// acknowledgement.
+			if err := d.write(nc, &buf, len(buf)-packetLen(buf)); err != nil {
+				return err
+			}
+			select {
+			case sentAt <- time.Now():
+			case <-stop:
+				return nil
+			case err := <-readErr:
+				return fmt.Errorf("%s: %w", d.mn, err)
+			}
 		}
-		nc.SetWriteDeadline(time.Now().Add(10 * time.Second))
-		if _, err := nc.Write(buf); err != nil {
-			return fmt.Errorf("%s: %w", d.mn, err)
+		if !sticky {
+			if err := d.write(nc, &buf, len(buf)); err != nil {
+				return err
+			}
 		}
 		d.sent++
 	}

@@ -62,6 +62,7 @@ type FrameError struct {
 	Detail string
 }
 
+// Error implements error.
 func (e *FrameError) Error() string { return "hj212: " + e.Kind.String() + ": " + e.Detail }
 
 // AppendFrame appends the packet "##LLLL<seg>CCCC\r\n" to dst, with the

@@ -67,6 +67,7 @@ func newConn(g *Gateway, nc net.Conn, host string) *conn {
 // de-framer is skipping bytes.
 type deadlineReader struct{ c *conn }
 
+// Read implements io.Reader for the de-framer.
 func (r deadlineReader) Read(p []byte) (int, error) {
 	c := r.c
 	if c.stopping.Load() {

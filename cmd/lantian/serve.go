@@ -30,6 +30,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	noDemo := fs.Bool("no-demo", false, "do not load the demo data into an empty store")
 	verbose := fs.Bool("v", false, "log every request")
+	af := registerAuthFlags(fs)
 	cacheTTL := fs.Duration("cache-ttl", 30*time.Second, "how long derived views (cards, rankings, details) are reused; new hours show after at most this long")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
@@ -70,7 +71,11 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Options{Store: st, Plans: plans, RootArea: "411300", Logger: log, CacheTTL: *cacheTTL})
+	authSvc, err := af.service(ctx, fs, st, *addr, !*noDemo, log)
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Options{Store: st, Plans: plans, RootArea: "411300", Logger: log, CacheTTL: *cacheTTL, Auth: authSvc})
 	if err != nil {
 		return err
 	}

@@ -541,3 +541,31 @@ func TestHourlyEvaluation(t *testing.T) {
 		t.Errorf("second day only: %+v", only[O3])
 	}
 }
+
+func TestForcedEditionByCutovers(t *testing.T) {
+	r := DefaultRules()
+	r.Cutover2026 = time.Date(1, 1, 1, 0, 0, 0, 0, Beijing)
+	r.FinalLimitsFrom = time.Date(9999, 1, 1, 0, 0, 0, 0, Beijing)
+	if e := r.EditionFor(day(2019, 6, 1)); e != Edition2026 {
+		t.Errorf("forced 2026: %v", e)
+	}
+	days := DailyStats(&r, NewSeries("x", day(2019, 6, 1), 1))
+	if days[0].Edition != Edition2026 || days[0].AQI.Standard != "HJ 633-2026" {
+		t.Errorf("daily edition %v", days[0].Edition)
+	}
+	r = DefaultRules()
+	r.Cutover2026 = time.Date(9999, 1, 1, 0, 0, 0, 0, Beijing)
+	r.FinalLimitsFrom = r.Cutover2026
+	if e := r.EditionForPeriod(day(2027, 1, 1), day(2027, 12, 31)); e != Edition2012 {
+		t.Errorf("forced 2012: %v", e)
+	}
+	for _, d := range []time.Time{time.Date(1, 1, 1, 0, 0, 0, 0, Beijing), day(1970, 1, 1), day(1969, 12, 31), day(2024, 2, 29), time.Date(9999, 12, 31, 0, 0, 0, 0, Beijing)} {
+		n := DayNumber(d)
+		if !DayFromNumber(n).Equal(d) {
+			t.Errorf("DayFromNumber(DayNumber(%v)) = %v", d, DayFromNumber(n))
+		}
+		if y, m, dd := civil(n); y != d.Year() || m != int(d.Month()) || dd != d.Day() || dayNum(y, m, dd) != n {
+			t.Errorf("civil(%d) = %d-%d-%d, want %v", n, y, m, dd, d)
+		}
+	}
+}

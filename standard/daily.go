@@ -221,7 +221,7 @@ func dailyMeans(r *Rules, p Pollutant, v []Conc, dst []Daily) {
 	minH := r.MinHoursDaily
 	for d := range dst {
 		h := (*[24]Conc)(v[24*d : 24*d+24])
-		// Branch-free, two independent chains: a value is valid when it is
+		// Branch-free, four independent chains: a value is valid when it is
 		// not negative (Missing is the most negative int32, and HJ 633
 		// treats negative concentrations as invalid).
 		var s0, s1, s2, s3, m int64

@@ -25,6 +25,19 @@ var ambientCodes = map[string]standard.Pollutant{
 	"o31104": standard.O3,
 }
 
+// ambientAuxiliary are factor codes ambient stations send besides the six
+// basic pollutants (HJ 212-2017 Table B.2 and §11.2 of the implementation
+// spec): meteorology, TSP, PM1.0, NO, NOx, NMHC and noise.
+var ambientAuxiliary = map[string]bool{
+	"a01001": true, "a01002": true, "a01006": true, "a01007": true, "a01008": true,
+	"a34001": true, "a34005": true, "a21003": true, "a21002": true, "a24088": true,
+	"LA": true,
+}
+
+// IsAmbientAuxiliary reports whether code is a known ambient-air factor
+// that is not one of the six basic pollutants (e.g. a01001 temperature).
+func IsAmbientAuxiliary(code string) bool { return ambientAuxiliary[code] }
+
 // AmbientCodes returns the 2017 factor code of each basic pollutant, the
 // codes a compliant station sends and the emulator writes.
 func AmbientCodes() [standard.NumPollutants]string {

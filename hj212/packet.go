@@ -474,10 +474,6 @@ const (
 	ExeNoData    = 100
 )
 
-// IsRequestCN reports whether cn, sent by a station, is a command the
-// platform must handle as a request or notice rather than a data upload.
-func IsRequestCN(cn string) bool { return cn == CNTimeCalibration }
-
 // IsUploadCN reports whether cn is a station upload that the platform
 // answers with 9014 when Flag bit A is set (§6.5.2, Appendix C).
 func IsUploadCN(cn string) bool {

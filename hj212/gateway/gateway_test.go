@@ -205,9 +205,11 @@ func TestSpecUploadsStored(t *testing.T) {
 	c := dial(t, h.addr)
 	hour := "##0448QN=20261128100005001;ST=22;CN=2061;PW=123456;MN=010000A8900016F000169DC0;Flag=5;CP=&&DataTime=20261128090000;a34004-Min=28,a34004-Avg=33,a34004-Max=41,a34004-Flag=N;a34002-Min=50,a34002-Avg=58,a34002-Max=70,a34002-Flag=N;a21026-Min=6,a21026-Avg=8,a21026-Max=11,a21026-Flag=N;a21004-Min=22,a21004-Avg=30,a21004-Max=39,a21004-Flag=N;a21005-Min=0.5,a21005-Avg=0.6,a21005-Max=0.8,a21005-Flag=N;a05024-Min=60,a05024-Avg=85,a05024-Max=110,a05024-Flag=C&&F441\r\n"
 	cems := "##0373QN=20261128101500001;ST=31;CN=2011;PW=123456;MN=010000A8900016F000169DC0;Flag=5;CP=&&DataTime=20261128101500;a34013-Rtd=10.2,a34013-ZsRtd=11.5,a34013-Flag=N;a21026-Rtd=35.0,a21026-ZsRtd=39.4,a21026-Flag=M;a21002-Rtd=51.2,a21002-ZsRtd=57.6,a21002-Flag=C;a19001-Rtd=9.2,a19001-Flag=N;a01012-Rtd=52.1,a01012-Flag=N;a01011-Rtd=10.0,a01011-Flag=N;a00000-Rtd=13.4,a00000-Flag=N&&5D80\r\n"
-	c.send([]byte(hour + cems)) // sticky: two packets in one write
+	rtd := "##0429QN=20261128100000123;ST=22;CN=2011;PW=123456;MN=010000A8900016F000169DC0;Flag=5;CP=&&DataTime=20261128100000;a34004-Rtd=35,a34004-Flag=N;a34002-Rtd=62,a34002-Flag=N;a21026-Rtd=8,a21026-Flag=N;a21004-Rtd=31,a21004-Flag=N;a21005-Rtd=0.6,a21005-Flag=N;a05024-Rtd=88,a05024-Flag=N;a01001-Rtd=12.5,a01001-Flag=N;a01002-Rtd=56.0,a01002-Flag=N;a01006-Rtd=101.325,a01006-Flag=N;a01007-Rtd=2.1,a01007-Flag=N;a01008-Rtd=135,a01008-Flag=N&&D081\r\n"
+	c.send([]byte(hour + cems + rtd)) // sticky: three packets in one write
 	c.expectAck("20261128100005001")
 	c.expectAck("20261128101500001")
+	c.expectAck("20261128100000123")
 	o, ok := h.mem.Hour("T001", time.Date(2026, 11, 28, 10, 0, 0, 0, standard.Beijing))
 	if !ok {
 		t.Fatal("hourly observation not stored")
@@ -219,7 +221,14 @@ func TestSpecUploadsStored(t *testing.T) {
 	if o.Flags[standard.O3] != lantian.FlagCalibration || o.Flags[standard.PM25] != lantian.FlagNormal {
 		t.Errorf("flags %v", o.Flags)
 	}
+	if got := testutil.ToFloat64(h.g.m.unknownFactor); got != 0 {
+		t.Errorf("auxiliary factors counted as unknown: %v", got)
+	}
 	snap := h.mem.Snapshot()
+	if len(snap.Samples) != 1 || snap.Samples[0].CN != "2011" ||
+		snap.Samples[0].Values != [standard.NumPollutants]standard.Conc{8000, 31000, 600, 88000, 62000, 35000} {
+		t.Errorf("real-time sample %+v", snap.Samples)
+	}
 	if len(snap.CEMS) != 1 || snap.CEMS[0].CN != "2011" || len(snap.CEMS[0].Values) != 17 {
 		t.Fatalf("CEMS %+v", snap.CEMS)
 	}

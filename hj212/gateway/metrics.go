@@ -79,7 +79,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		records: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hj212_records_stored_total",
 			Help: "Records stored, by kind."}, []string{"kind"}),
 		unknownFactor: prometheus.NewCounter(prometheus.CounterOpts{Name: "hj212_unknown_factor_codes_total",
-			Help: "Values with a factor code that is not mapped for the device's system (skipped)."}),
+			Help: "Ambient values with a factor code that is neither a basic pollutant nor a known auxiliary factor (skipped)."}),
 		unknownFlag: prometheus.NewCounter(prometheus.CounterOpts{Name: "hj212_unknown_data_flags_total",
 			Help: "Values with a data flag unknown for the packet's version (stored as not usable)."}),
 		lateSamples: prometheus.NewCounter(prometheus.CounterOpts{Name: "hj212_samples_not_aggregated_total",

@@ -115,7 +115,7 @@ func (g *Gateway) ambientValues(p *hj212.Packet, dev *Device) (vals [standard.Nu
 		}
 		pol, known := hj212.AmbientPollutant(code)
 		if !known {
-			if field == primary || field == fallback {
+			if (field == primary || field == fallback) && !hj212.IsAmbientAuxiliary(code) {
 				g.m.unknownFactor.Inc()
 			}
 			continue

@@ -19,12 +19,14 @@ type Gateway struct {
 	agg *aggregator
 	b   *batcher
 
-	ln       net.Listener
-	ctx      context.Context // cancelled by Shutdown
-	cancel   context.CancelFunc
-	connWG   sync.WaitGroup
-	bgWG     sync.WaitGroup
-	shutOnce sync.Once
+	ln        net.Listener
+	ctx       context.Context // cancelled by Shutdown
+	cancel    context.CancelFunc
+	connWG    sync.WaitGroup
+	bgWG      sync.WaitGroup
+	shutOnce  sync.Once
+	drainOnce sync.Once
+	drained   chan struct{} // closed when Shutdown has finished
 
 	mu       sync.Mutex
 	open     int
@@ -251,15 +253,17 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		}
 		g.mu.Unlock()
 	})
-	done := make(chan struct{})
-	go func() {
-		g.connWG.Wait()
-		close(g.b.in)
-		g.bgWG.Wait()
-		close(done)
-	}()
+	g.drainOnce.Do(func() {
+		g.drained = make(chan struct{})
+		go func() {
+			g.connWG.Wait()
+			close(g.b.in)
+			g.bgWG.Wait()
+			close(g.drained)
+		}()
+	})
 	select {
-	case <-done:
+	case <-g.drained:
 		return nil
 	case <-ctx.Done():
 		g.mu.Lock()

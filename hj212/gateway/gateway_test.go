@@ -709,6 +709,9 @@ func TestShutdownAcksInFlight(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+	if err := g.Shutdown(context.Background()); err != nil {
+		t.Errorf("second Shutdown: %v", err)
+	}
 	if _, err := net.DialTimeout("tcp", g.Addr().String(), time.Second); err == nil {
 		t.Error("still accepting after shutdown")
 	}

@@ -569,3 +569,25 @@ func TestForcedEditionByCutovers(t *testing.T) {
 		}
 	}
 }
+
+// TestRealtimeO3MovingCrossesDays: the optional 2012 real-time O3 8-hour
+// moving mean at an early hour uses the previous day's hours (standards.md
+// §3.4 ⚠️), unlike the daily maximum, whose windows stay inside the day.
+func TestRealtimeO3MovingCrossesDays(t *testing.T) {
+	r := DefaultRules()
+	r.Realtime2012O3_8H = true
+	s := NewSeries("x", day(2019, 7, 1), 2)
+	fill(s, [NumPollutants]Conc{SO2: 5000, NO2: 10000, CO: 300, O3: 20000, PM10: 20000, PM25: 10000})
+	for i := 17; i < 24; i++ { // hours ending 18:00…24:00 of the first day
+		s.V[O3][i] = 240000
+	}
+	a := s.HourlyAQI(&r, 24) // hour ending 01:00 of the second day
+	// window: 7 hours at 240 and one at 20 → 212.5 → 212 → IAQI 148
+	if a.IAQI[O3].Item != O3_8H || a.IAQI[O3].Value != 148 {
+		t.Errorf("O3 %v %d, want O3_8H 148", a.IAQI[O3].Item, a.IAQI[O3].Value)
+	}
+	days := DailyStats(&r, s)
+	if got := days[1].Values[O3].Rounded; got != 20000 {
+		t.Errorf("second day's MDA8 %v, want 20 (no previous-day hours)", got)
+	}
+}

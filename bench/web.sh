@@ -25,6 +25,10 @@ if [ ! -f "$data/lantian.db" ]; then
   echo "building the data set in $data (demo data + simulated stations for 2019)…"
   "$bin" demo --data "$data" --simulate --years 2019 --townships "${TOWNSHIPS:-19}"
 fi
+# A machine account with a read-only token for the load generator.
+"$bin" user add bench-load --role machine --name "web load benchmark" --data "$data" >/dev/null 2>&1 || true
+token=$("$bin" token create --user bench-load --name "bench/web.sh" --scopes '*:read' --days 1 --data "$data" | grep -o 'lt_[A-Za-z0-9_-]*' | head -n1)
+[ -n "$token" ] || { echo "could not create an API token for the load generator"; exit 1; }
 "$bin" serve --data "$data" --addr "$addr" --cache-ttl 10m > bench/out/web-serve.log 2>&1 &
 pid=$!
 i=0
@@ -33,5 +37,5 @@ until curl -sf "http://$addr/healthz" >/dev/null 2>&1; do
   sleep 0.2
 done
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the run"
-"$gen" -url "http://$addr" -c "${CONC:-100}" -duration "${DURATION:-20s}" "$@"
+"$gen" -url "http://$addr" -token "$token" -c "${CONC:-100}" -duration "${DURATION:-20s}" "$@"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -231,15 +232,17 @@ func cached[T any](s *Server, key string, f func() (T, error)) (T, error) {
 	return v.(T), nil
 }
 
-// encodedJSON is a view encoded once, served many times.
-type encodedJSON []byte
+// encodedJSON is a view encoded once, served many times: the JSON and
+// its gzip compression.
+type encodedJSON struct{ raw, gz []byte }
 
 // serveCachedJSON writes the JSON of the view compute returns, encoding
-// it once per cache lifetime: the views behind the busiest endpoints are
-// large (a station-year of daily statistics), and encoding them on every
-// request would cost more than computing them from the cache.
+// and compressing it once per cache lifetime: the views behind the busiest
+// endpoints are large (a station-year of daily statistics is ~100 kB), and
+// encoding or compressing them on every request would cost more than
+// serving them from the cache.
 func (s *Server) serveCachedJSON(w http.ResponseWriter, r *http.Request, key string, compute func() (any, error)) {
-	b, err := cached(s, "json|"+key, func() (encodedJSON, error) {
+	b, err := cached(s, "json|"+key, func() (*encodedJSON, error) {
 		v, err := compute()
 		if err != nil {
 			return nil, err
@@ -250,13 +253,40 @@ func (s *Server) serveCachedJSON(w http.ResponseWriter, r *http.Request, key str
 		if err := enc.Encode(v); err != nil {
 			return nil, err
 		}
-		return encodedJSON(buf.Bytes()), nil
+		var gz bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+		if _, err := zw.Write(buf.Bytes()); err != nil {
+			return nil, err
+		}
+		if err := zw.Close(); err != nil {
+			return nil, err
+		}
+		return &encodedJSON{raw: buf.Bytes(), gz: gz.Bytes()}, nil
 	})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Vary", "Accept-Encoding")
+	body := b.raw
+	if acceptsGzip(r) {
+		h.Set("Content-Encoding", "gzip")
+		body = b.gz
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
+	_, _ = w.Write(body)
+}
+
+// acceptsGzip reports whether the client accepts a gzip response body.
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(enc), "gzip") && strings.TrimSpace(q) != "q=0" {
+			return true
+		}
+	}
+	return false
 }

@@ -30,7 +30,8 @@ func main() {
 	dur := flag.Duration("duration", 20*time.Second, "measuring time")
 	max := flag.Int64("max", 5_000_000, "stop after this many requests")
 	year := flag.Int("year", 2019, "year to request")
-	warm := flag.Int("warm", 8, "clients that warm every URL once before measuring")
+	warm := flag.Int("warm", 4, "clients that warm every URL once before measuring")
+	token := flag.String("token", os.Getenv("LANTIAN_TOKEN"), "API token (Authorization: Bearer), e.g. from 'lantian token create'")
 	flag.Parse()
 	u, err := url.Parse(*base)
 	if err != nil {
@@ -40,7 +41,7 @@ func main() {
 		fail(fmt.Errorf("refusing to load %s: only loopback addresses", u.Host))
 	}
 	tr := &http.Transport{MaxIdleConns: *conc * 2, MaxIdleConnsPerHost: *conc * 2}
-	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	client := &http.Client{Transport: bearer{tr, *token}, Timeout: 2 * time.Minute}
 
 	// The stations to request: every station, synthetic included.
 	var stations []string
@@ -203,4 +204,18 @@ func getJSON(c *http.Client, u string, v any) error {
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "bench/web:", err)
 	os.Exit(1)
+}
+
+// bearer adds the API token to every request.
+type bearer struct {
+	rt    http.RoundTripper
+	token string
+}
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	if b.token != "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+b.token)
+	}
+	return b.rt.RoundTrip(r)
 }

@@ -85,6 +85,8 @@ func TestLoadErrors(t *testing.T) {
 		{"duplicate item id", "{id: I1,", "{id: M1,", 32, `duplicate id "M1"`},
 		{"bad firmness", "due_text: 2025年6月底前}", "due_text: 2025年6月底前, firmness: must}", 30, `unknown firmness "must"`},
 		{"missing lead", "    lead: [eco]\n", "", 0, "want at least one lead department"},
+		{"lead not named in the clause", "    lead: [eco]\n", "    responsibility: 市住建局牵头\n    lead: [eco]\n", 29, `department "eco" is not named in the responsibility clause`},
+		{"shared flag contradicts the clause", "    lead: [eco]\n", "    responsibility: 市生态环境局按职责分工负责\n    lead: [eco]\n", 24, "shared_by_remit is false but the responsibility clause says 按职责分工负责"},
 		{"empty file", minimalPlan, "", 0, "empty file"},
 		{"two documents", "id: t\n", "id: t\n---\nid: u\n", 0, "one YAML document"},
 	}

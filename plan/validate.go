@@ -371,6 +371,7 @@ func (v *validator) tasks(areas, depts map[string]bool, sections map[int]bool, i
 		if t.SharedByRemit && len(t.Cooperate) > 0 {
 			v.add(at(path, "cooperate"), "a task shared by remit (按职责分工负责) has no cooperating departments")
 		}
+		v.responsibility(path, t)
 		v.areaRefs(path, "areas", t.Areas, areas)
 		for j, d := range t.Duties {
 			if !depts[d.Department] {
@@ -424,6 +425,36 @@ func (v *validator) tasks(areas, depts map[string]bool, sections map[int]bool, i
 				v.add(at(ip, "area"), "unknown area %q", in.Area)
 			}
 		}
+	}
+}
+
+// responsibility cross-checks the structured responsibility of a task
+// against the clause as written, when the plan gives it: every listed
+// department must be named in the clause, and 按职责分工负责 must match the
+// shared_by_remit flag.
+func (v *validator) responsibility(path []any, t Task) {
+	if t.Responsibility == "" {
+		return
+	}
+	check := func(key string, ids []string) {
+		for j, id := range ids {
+			d := v.p.Department(id)
+			if d == nil {
+				continue // reported as an unknown department
+			}
+			named := false
+			for _, s := range d.Short {
+				named = named || strings.Contains(t.Responsibility, s)
+			}
+			if !named {
+				v.add(at(path, key, j), "department %q is not named in the responsibility clause %q (short names: %s)", id, t.Responsibility, strings.Join(d.Short, "、"))
+			}
+		}
+	}
+	check("lead", t.Lead)
+	check("cooperate", t.Cooperate)
+	if shared := strings.Contains(t.Responsibility, "按职责分工负责"); shared != t.SharedByRemit {
+		v.add(at(path, "shared_by_remit"), "shared_by_remit is %v but the responsibility clause %s 按职责分工负责", t.SharedByRemit, map[bool]string{true: "says", false: "does not say"}[shared])
 	}
 }
 

@@ -43,20 +43,35 @@ rows=$(($(wc -l < "$work/hours.csv") - 1))
 values=$((rows * 6))
 echo "data: $rows station-hours, $values hourly values ($(du -h "$work/hours.csv" | cut -f1))"
 
-secs() { local s=$(date +%s.%N); "$@" > /dev/null; local e=$(date +%s.%N); echo "$e - $s" | bc; }
+# measure CMD…: prints "wall cpu" in seconds (cpu = user + system time of
+# the command's own processes; a shared machine inflates wall time, CPU
+# time much less).
+measure() {
+  /usr/bin/time -f "%e %U %S" -o "$work/time" "$@" > /dev/null
+  awk '{ printf "%.2f %.2f", $1, $2 + $3 }' "$work/time"
+}
 ratio() { echo "scale=2; $1 / $2" | bc; }
 
 # ---- SQLite ----
 "$work/lantian" import -q --data "$work/sq" "$work/areas.csv" "$work/stations.csv" > /dev/null
-t_lantian_sq=$(secs "$work/lantian" import -q --data "$work/sq" "$work/hours.csv")
-t_base_sq=$(secs sqlite3 "$work/base.db" \
+read -r w_data_sq c_data_sq <<< "$(measure "$work/lantian" import -q --defer-stats --data "$work/sq" "$work/hours.csv")"
+rm -rf "$work/sq"
+"$work/lantian" import -q --data "$work/sq" "$work/areas.csv" "$work/stations.csv" > /dev/null
+read -r w_lantian_sq c_lantian_sq <<< "$(measure "$work/lantian" import -q --data "$work/sq" "$work/hours.csv")"
+read -r w_base_sq c_base_sq <<< "$(measure sqlite3 "$work/base.db" \
   "CREATE TABLE obs (station TEXT, time TEXT, pm25 INTEGER, pm10 INTEGER, so2 INTEGER, no2 INTEGER, co REAL, o3 INTEGER);" \
-  ".mode csv" ".import --skip 1 $work/hours.csv obs")
+  ".mode csv" ".import --skip 1 $work/hours.csv obs")"
 n=$(sqlite3 "$work/sq/lantian.db" "SELECT count(*) FROM observation")
 [ "$n" -eq "$rows" ] || { echo "SQLite import stored $n of $rows station-hours"; exit 1; }
 
-printf '\n%-12s %18s %18s %8s\n' store "lantian import (s)" "baseline (s)" ratio
-printf '%-12s %18.2f %18.2f %7.2fx   baseline: sqlite3 .import into a plain table\n' SQLite "$t_lantian_sq" "$t_base_sq" "$(ratio "$t_lantian_sq" "$t_base_sq")"
+echo "load average before the timed runs: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+row() { printf '%-11s %-26s %8.2fs %8.2fs %7.2fx\n' "$1" "$2" "$3" "$4" "$(ratio "$3" "$4")"; }
+printf '\n%-11s %-26s %9s %9s %8s\n' store "lantian import, time" lantian baseline ratio
+row SQLite "data only, wall" "$w_data_sq" "$w_base_sq"
+row SQLite "data only, cpu" "$c_data_sq" "$c_base_sq"
+row SQLite "with statistics, wall" "$w_lantian_sq" "$w_base_sq"
+row SQLite "with statistics, cpu" "$c_lantian_sq" "$c_base_sq"
+echo "            (baseline: sqlite3 .import into a plain table)"
 
 # ---- PostgreSQL ----
 dsn=${LANTIAN_BENCH_POSTGRES:-${LANTIAN_TEST_POSTGRES:-}}
@@ -69,9 +84,14 @@ psql -q "$dsn" -c "CREATE DATABASE $db" > /dev/null
 pgdsn=$(echo "$dsn" | sed -E "s#/[^/?]+(\?|$)#/$db\1#")
 trap 'psql -q "$dsn" -c "DROP DATABASE IF EXISTS $db" > /dev/null 2>&1; rm -rf "$work"' EXIT
 "$work/lantian" import -q --db "$pgdsn" "$work/areas.csv" "$work/stations.csv" > /dev/null
-t_lantian_pg=$(secs "$work/lantian" import -q --db "$pgdsn" "$work/hours.csv")
+read -r w_data_pg c_data_pg <<< "$(measure "$work/lantian" import -q --defer-stats --db "$pgdsn" "$work/hours.csv")"
+psql -q "$dsn" -c "DROP DATABASE $db" -c "CREATE DATABASE $db" > /dev/null
+"$work/lantian" import -q --db "$pgdsn" "$work/areas.csv" "$work/stations.csv" > /dev/null
+read -r w_lantian_pg c_lantian_pg <<< "$(measure "$work/lantian" import -q --db "$pgdsn" "$work/hours.csv")"
 psql -q "$pgdsn" -c "CREATE TABLE obs (station text, time timestamptz, pm25 integer, pm10 integer, so2 integer, no2 integer, co numeric, o3 integer)" > /dev/null
-t_base_pg=$(secs psql -q "$pgdsn" -c "\\copy obs FROM '$work/hours.csv' CSV HEADER")
+read -r w_base_pg c_base_pg <<< "$(measure psql -q "$pgdsn" -c "\\copy obs FROM '$work/hours.csv' CSV HEADER")"
 n=$(psql -qtA "$pgdsn" -c "SELECT count(*) FROM observation")
 [ "$n" -eq "$rows" ] || { echo "PostgreSQL import stored $n of $rows station-hours"; exit 1; }
-printf '%-12s %18.2f %18.2f %7.2fx   baseline: COPY into a plain table\n' PostgreSQL "$t_lantian_pg" "$t_base_pg" "$(ratio "$t_lantian_pg" "$t_base_pg")"
+row PostgreSQL "data only, wall" "$w_data_pg" "$w_base_pg"
+row PostgreSQL "with statistics, wall" "$w_lantian_pg" "$w_base_pg"
+echo "            (baseline: COPY into a plain table; server CPU is not counted, so only wall time compares)"

@@ -43,7 +43,7 @@ type fileResult struct {
 	failed error // the file was not imported at all
 }
 
-const importUsage = `[--format FMT] [--strict] [--create-stations] [--data DIR] [--db URL] FILE…
+const importUsage = `[--format FMT] [--strict] [--create-stations] [--defer-stats] [--data DIR] [--db URL] FILE…
 
 Imports each FILE in its own transaction: a file is imported completely or
 not at all, and importing it again changes nothing. A value that differs
@@ -73,6 +73,7 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 	strict := fs.Bool("strict", false, "reject a whole file when any of its rows is rejected")
 	create := fs.Bool("create-stations", false, "create unknown stations instead of rejecting their rows")
 	quiet := fs.Bool("q", false, "no progress bar")
+	defer_ := fs.Bool("defer-stats", false, "leave the statistics of the changed days marked, to be recomputed by the next import or the server (bulk loads)")
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -112,8 +113,12 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	// Statistics of the changed days are recomputed once, after all files.
-	if _, err := st.RefreshStats(ctx); err != nil {
-		fmt.Fprintf(stderr, "lantian import: recomputing statistics: %v (they are recomputed on the next import or read)\n", err)
+	// Until then (or with --defer-stats) the days stay marked, and reads
+	// compute them from the hours.
+	if !*defer_ {
+		if _, err := st.RefreshStats(ctx); err != nil {
+			fmt.Fprintf(stderr, "lantian import: recomputing statistics: %v (they are recomputed on the next import or read)\n", err)
+		}
 	}
 	printSummary(stdout, results)
 	for _, r := range results {

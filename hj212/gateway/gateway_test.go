@@ -185,6 +185,12 @@ func TestCorpusOverTCP(t *testing.T) {
 				if err != nil || p.CN != hj212.CNDataAck {
 					t.Fatalf("entry not acknowledged: %v %+v", err, p)
 				}
+				// The answer is in the sender's version with A=0, D=0.
+				if seg, err := hj212.ParseFrame(e.data[bytes.Index(e.data, []byte("##")):]); err == nil {
+					if q, err := hj212.Parse(seg); err == nil && p.Flag != hj212.HeaderFlag(q.Version()<<2) {
+						t.Errorf("answer Flag %d to a version-%d packet", p.Flag, q.Version())
+					}
+				}
 			}
 			c.expectAck(qn)
 			want := 1.0

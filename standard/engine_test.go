@@ -591,3 +591,16 @@ func TestRealtimeO3MovingCrossesDays(t *testing.T) {
 		t.Errorf("second day's MDA8 %v, want 20 (no previous-day hours)", got)
 	}
 }
+
+func TestIAQIAtConcLimits(t *testing.T) {
+	for _, c := range []Conc{MaxConc, MaxConc - 500, MaxConc - 1000, MaxConc - 1500} {
+		for _, it := range []Item{PM25_24H, CO_1H, SO2_1H, O3_8H} {
+			for _, e := range []Edition{Edition2012, Edition2026} {
+				s := IAQI(e, it, c, true)
+				if s.Conc < 0 || (s.Status != IAQIOverRange && s.Status != IAQIFixed && s.Status != IAQIAbove800) {
+					t.Errorf("%v %v %v: %+v", e, it, c, s)
+				}
+			}
+		}
+	}
+}

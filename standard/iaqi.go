@@ -232,6 +232,11 @@ func (r *Rules) roundFor(e Edition) bool {
 
 func iaqiRatio(e Edition, it Item, num, den int64, round bool) SubIndex {
 	p := itemPollutant[it]
+	if den == 1 && num <= int64(MaxConc)-ConcScale {
+		if s, ok := iaqiWhole(e, it, p, num, round); ok {
+			return s
+		}
+	}
 	// unitScale: thousandths per table unit (CO table is in 0.1 mg/m³).
 	unitScale := int64(ConcScale)
 	if p == CO {
@@ -309,6 +314,47 @@ func iaqiInterpolate(s SubIndex, t *breakpoints, it Item, e Edition, num, den, u
 	}
 	s.Value, s.Status = 500, IAQIOverRange
 	return s
+}
+
+// iaqiWhole is the fast path for a concentration num (thousandths, 0 ≤ num
+// ≤ MaxConc − 1000, so rounding up cannot overflow a Conc) that is, or is to be rounded to, whole table units: GB/T 8170
+// rounding with constant divisors, the above-800 rules, then the lookup
+// table. ok is false when the value is not on a unit and not rounded.
+func iaqiWhole(e Edition, it Item, p Pollutant, num int64, round bool) (s SubIndex, ok bool) {
+	var u, rem, half int64
+	if p == CO {
+		u, rem, half = num/100, num%100, 50
+	} else {
+		u, rem, half = num/1000, num%1000, 500
+	}
+	if rem != 0 {
+		if !round {
+			return s, false
+		}
+		if rem > half || (rem == half && u&1 == 1) {
+			u++
+		}
+	}
+	unit := 2 * half
+	s = SubIndex{Item: it, Conc: Conc(u * unit), Status: IAQIOK}
+	if (it == SO2_1H || it == O3_8H) && u*unit > 800*ConcScale {
+		switch {
+		case e.Is2026() && it == SO2_1H:
+			s.Value, s.Status = 200, IAQIFixed
+		case e.Is2026():
+			s.Value, s.Status = 300, IAQIFixed
+		default:
+			s.Value, s.Status = 0, IAQIAbove800
+		}
+		return s, true
+	}
+	lut := iaqiLUT[tableIndex(e)][it]
+	if u < int64(len(lut)) {
+		s.Value = int(lut[u])
+		return s, true
+	}
+	s.Value, s.Status = 500, IAQIOverRange
+	return s, true
 }
 
 // ceilDiv is ⌈n/d⌉ for n ≥ 0, d > 0.

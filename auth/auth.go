@@ -114,6 +114,12 @@ type Config struct {
 	// MaxConcurrentHashes bounds simultaneous password hashes, and so the
 	// memory logins can take (Params.Memory each). Default 2.
 	MaxConcurrentHashes int
+	// PrincipalCacheTTL is how long a verified session or token is reused
+	// without asking the store (default 5 s; negative: never). Changes made
+	// through this service take effect at once; a token revoked or an
+	// account disabled by another process (the command line) takes effect
+	// within this time.
+	PrincipalCacheTTL time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Logger receives security events (default slog.Default()).
@@ -135,6 +141,52 @@ type Service struct {
 	dummy     string // a hash to verify against for unknown logins
 
 	auditMu sync.Mutex // orders appends from this process
+
+	cacheMu sync.Mutex
+	cache   map[string]cachedPrincipal // by credential hash
+}
+
+// cachedPrincipal is a verified credential, reused until expires.
+type cachedPrincipal struct {
+	p       Principal
+	expires time.Time
+}
+
+// maxCached bounds the principal cache; when full it starts over.
+const maxCached = 10_000
+
+func (s *Service) cached(key []byte, now time.Time) *Principal {
+	if s.cfg.PrincipalCacheTTL < 0 {
+		return nil
+	}
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	c, ok := s.cache[string(key)]
+	if !ok || !now.Before(c.expires) {
+		return nil
+	}
+	p := c.p
+	return &p
+}
+
+func (s *Service) remember(key []byte, p *Principal, now time.Time) {
+	if s.cfg.PrincipalCacheTTL < 0 {
+		return
+	}
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	if s.cache == nil || len(s.cache) >= maxCached {
+		s.cache = map[string]cachedPrincipal{}
+	}
+	s.cache[string(key)] = cachedPrincipal{p: *p, expires: now.Add(s.cfg.PrincipalCacheTTL)}
+}
+
+// forget empties the principal cache; every change to accounts, sessions
+// or tokens calls it, so that the change takes effect at the next request.
+func (s *Service) forget() {
+	s.cacheMu.Lock()
+	s.cache = nil
+	s.cacheMu.Unlock()
 }
 
 // New returns a Service over the stores.
@@ -162,6 +214,9 @@ func New(store lantian.AuthStore, audit lantian.AuditLog, cfg Config) (*Service,
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.PrincipalCacheTTL == 0 {
+		cfg.PrincipalCacheTTL = 5 * time.Second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -324,6 +379,7 @@ func (s *Service) Logout(ctx context.Context, p *Principal) error {
 	if err := s.store.DeleteSession(ctx, p.session); err != nil {
 		return fmt.Errorf("ending session: %w", err)
 	}
+	s.forget()
 	return s.Record(ctx, p, Change{Action: "logout", Kind: KindUser, Object: strconv.FormatInt(p.User.ID, 10)})
 }
 
@@ -338,13 +394,16 @@ func (s *Service) SessionPrincipal(ctx context.Context, id string) (*Principal, 
 		return nil, lantian.Errorf(lantian.EUNAUTHENTICATED, "no such session")
 	}
 	h := hashSecret(id)
+	now := s.cfg.Now()
+	if p := s.cached(h, now); p != nil {
+		return p, nil
+	}
 	sess, err := s.store.SessionByHash(ctx, h)
 	if lantian.ErrorCode(err) == lantian.ENOTFOUND {
 		return nil, lantian.Errorf(lantian.EUNAUTHENTICATED, "session ended: sign in again")
 	} else if err != nil {
 		return nil, fmt.Errorf("reading session: %w", err)
 	}
-	now := s.cfg.Now()
 	if !now.Before(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) >= s.cfg.SessionIdle {
 		_ = s.store.DeleteSession(ctx, h)
 		return nil, lantian.Errorf(lantian.EUNAUTHENTICATED, "session expired: sign in again")
@@ -359,7 +418,12 @@ func (s *Service) SessionPrincipal(ctx context.Context, id string) (*Principal, 
 			s.log.Error("touching session", "user", u.Login, "err", err)
 		}
 	}
-	return &Principal{User: *u, session: h, csrf: csrfFor(h)}, nil
+	p := &Principal{User: *u, session: h, csrf: csrfFor(h)}
+	// Reused at most until the session's absolute expiry.
+	if sess.ExpiresAt.Sub(now) > s.cfg.PrincipalCacheTTL {
+		s.remember(h, p, now)
+	}
+	return p, nil
 }
 
 // TokenPrincipal returns the principal of an API token, or an
@@ -370,13 +434,17 @@ func (s *Service) TokenPrincipal(ctx context.Context, token string) (*Principal,
 	if err != nil {
 		return nil, lantian.Errorf(lantian.EUNAUTHENTICATED, "malformed API token")
 	}
+	th := hashSecret(token)
+	if p := s.cached(th, s.cfg.Now()); p != nil {
+		return p, nil
+	}
 	t, err := s.store.TokenByPrefix(ctx, prefix)
 	if lantian.ErrorCode(err) == lantian.ENOTFOUND {
 		return nil, lantian.Errorf(lantian.EUNAUTHENTICATED, "unknown API token")
 	} else if err != nil {
 		return nil, fmt.Errorf("reading token: %w", err)
 	}
-	if !sameHash(t.Hash, hashSecret(token)) {
+	if !sameHash(t.Hash, th) {
 		return nil, lantian.Errorf(lantian.EUNAUTHENTICATED, "unknown API token")
 	}
 	now := s.cfg.Now()
@@ -392,7 +460,11 @@ func (s *Service) TokenPrincipal(ctx context.Context, token string) (*Principal,
 			s.log.Error("touching token", "prefix", t.Prefix, "err", err)
 		}
 	}
-	return &Principal{User: *u, Token: t}, nil
+	p := &Principal{User: *u, Token: t}
+	if t.ExpiresAt.IsZero() || t.ExpiresAt.Sub(now) > s.cfg.PrincipalCacheTTL {
+		s.remember(th, p, now)
+	}
+	return p, nil
 }
 
 // Sweep removes expired sessions; serve calls it periodically.

@@ -148,6 +148,7 @@ func (s *Service) apiLogin(w http.ResponseWriter, r *http.Request) {
 	// new session (no fixation, no two identities in one browser).
 	if old := PrincipalFrom(r.Context()); old != nil && old.session != nil {
 		_ = s.store.DeleteSession(r.Context(), old.session)
+		s.forget()
 	}
 	id, p, err := s.Login(r.Context(), in.Login, in.Password, remote, r.UserAgent())
 	if err != nil {

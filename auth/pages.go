@@ -77,6 +77,7 @@ func (s *Service) pageLoginPost(w http.ResponseWriter, r *http.Request) {
 	login, pw, next := r.PostFormValue("login"), r.PostFormValue("password"), safeNext(r.PostFormValue("next"))
 	if old := PrincipalFrom(r.Context()); old != nil && old.session != nil {
 		_ = s.store.DeleteSession(r.Context(), old.session)
+		s.forget()
 	}
 	id, _, err := s.Login(r.Context(), login, pw, s.cfg.ClientAddr(r), r.UserAgent())
 	if err != nil {

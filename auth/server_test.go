@@ -901,3 +901,33 @@ func TestDemoCast(t *testing.T) {
 		}
 	}
 }
+
+// TestRevocationByAnotherProcess: a token revoked or an account disabled
+// straight in the store (as the command line does) stops working within
+// the principal cache's lifetime (5 s).
+func TestRevocationByAnotherProcess(t *testing.T) {
+	e := newEnv(t, backends(t)[0])
+	ctx := context.Background()
+	tok, info, _ := e.svc.CreateToken(ctx, nil, e.cast[lantian.RoleMachine].ID, "pusher", []lantian.Scope{"observation:write"}, time.Hour)
+	gw := authtest.Credentials{Bearer: tok}
+	if r := e.do(http.MethodPost, "/api/v1/observations", "[]", gw); r.StatusCode != 202 {
+		t.Fatalf("before: %d", r.StatusCode)
+	}
+	if err := e.db.RevokeToken(ctx, info.ID, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(5 * time.Second)
+	if r := e.do(http.MethodPost, "/api/v1/observations", "[]", gw); r.StatusCode != 401 {
+		t.Fatalf("5 s after revocation elsewhere: %d", r.StatusCode)
+	}
+	v := e.signIn(lantian.RoleViewer)
+	u := *e.cast[lantian.RoleViewer]
+	u.Disabled = true
+	if err := e.db.UpdateUser(ctx, &u); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(5 * time.Second)
+	if r := e.do(http.MethodGet, "/api/v1/session", "", v); r.StatusCode != 401 {
+		t.Fatalf("5 s after disabling elsewhere: %d", r.StatusCode)
+	}
+}

@@ -99,6 +99,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *Principal, id int64, ed
 	if err := s.store.UpdateUser(ctx, u); err != nil {
 		return nil, err
 	}
+	defer s.forget()
 	if u.Disabled || u.Role != before.Role || !slices.Equal(u.Areas, before.Areas) || !slices.Equal(u.Departments, before.Departments) {
 		if _, err := s.store.DeleteUserSessions(ctx, u.ID); err != nil {
 			return nil, fmt.Errorf("ending sessions of %s: %w", u.Login, err)
@@ -124,6 +125,7 @@ func (s *Service) SetPassword(ctx context.Context, actor *Principal, id int64, p
 	if err := s.store.UpdateUser(ctx, u); err != nil {
 		return err
 	}
+	defer s.forget()
 	if _, err := s.store.DeleteUserSessions(ctx, u.ID); err != nil {
 		return fmt.Errorf("ending sessions of %s: %w", u.Login, err)
 	}
@@ -206,6 +208,7 @@ func (s *Service) RevokeToken(ctx context.Context, actor *Principal, id int64) (
 	if err := s.store.RevokeToken(ctx, id, s.cfg.Now()); err != nil {
 		return nil, err
 	}
+	defer s.forget()
 	if t, err = s.store.TokenByID(ctx, id); err != nil {
 		return nil, err
 	}

@@ -25,6 +25,7 @@ type Problem struct {
 	Msg  string // what is wrong and what was expected
 }
 
+// String formats the problem as "file:line: path: message".
 func (p Problem) String() string {
 	var b strings.Builder
 	if p.File != "" {
@@ -49,6 +50,7 @@ func (p Problem) String() string {
 // Problems is every problem Validate found; it is an error.
 type Problems []Problem
 
+// Error lists the problems one per line.
 func (ps Problems) Error() string {
 	lines := make([]string, len(ps))
 	for i, p := range ps {

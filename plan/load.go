@@ -109,6 +109,11 @@ func (d *yamlDoc) line(path ...any) int {
 // with the plan, so that a caller can still show what loaded.
 func Load(r io.Reader) (*Plan, error) { return load(r, "") }
 
+// LoadNamed is Load with a name (a file name or URL) for the messages, for
+// plans read from somewhere other than the file system (embedded files,
+// uploads).
+func LoadNamed(r io.Reader, name string) (*Plan, error) { return load(r, name) }
+
 // LoadFile is Load on the named file; messages carry the file name.
 func LoadFile(name string) (*Plan, error) {
 	f, err := os.Open(name)

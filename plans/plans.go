@@ -35,11 +35,7 @@ func Load(name string) (*plan.Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("plans: %w", err)
 	}
-	p, err := plan.Load(bytes.NewReader(b))
-	if err != nil {
-		return nil, fmt.Errorf("plans/%s: %w", path.Base(name), err)
-	}
-	return p, nil
+	return plan.LoadNamed(bytes.NewReader(b), "plans/"+path.Base(name))
 }
 
 // All loads every embedded plan, in file-name order.

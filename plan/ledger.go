@@ -454,7 +454,7 @@ func periods(p *Plan, it Item) [][2]Date {
 func evalItem(p *Plan, it Item, rs []Report, asOf Date, cfg Config) ItemStatus {
 	is := ItemStatus{Task: it.Task.Number, Kind: it.Kind, ID: it.ID, Text: it.Text, Due: it.Due, DueText: it.DueText,
 		Firmness: it.Firmness, Recurrence: it.Recurrence, Areas: it.Areas, Owners: it.Owners,
-		DaysLeft: asOf.DaysUntil(it.Due)}
+		DaysLeft: asOf.DaysUntil(it.Due), Occurrences: []Occurrence{}}
 	if it.Indicator != nil {
 		is.Goal = it.Indicator.GoalText()
 	}

@@ -31,6 +31,7 @@ func main() {
 	max := flag.Int64("max", 5_000_000, "stop after this many requests")
 	year := flag.Int("year", 2019, "year to request")
 	warm := flag.Int("warm", 4, "clients that warm every URL once before measuring")
+	limit := flag.Int("stations", 0, "request only the first N stations (0: all)")
 	token := flag.String("token", os.Getenv("LANTIAN_TOKEN"), "API token (Authorization: Bearer), e.g. from 'lantian token create'")
 	flag.Parse()
 	u, err := url.Parse(*base)
@@ -63,6 +64,9 @@ func main() {
 			break
 		}
 		cursor = page.NextCursor
+	}
+	if *limit > 0 && *limit < len(stations) {
+		stations = stations[:*limit]
 	}
 	overview := fmt.Sprintf("%s/api/v1/overview?year=%d", *base, *year)
 	detail := func(code string) string { return fmt.Sprintf("%s/api/v1/stations/%s/detail?year=%d", *base, code, *year) }

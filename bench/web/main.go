@@ -69,7 +69,9 @@ func main() {
 		stations = stations[:*limit]
 	}
 	overview := fmt.Sprintf("%s/api/v1/overview?year=%d", *base, *year)
-	detail := func(code string) string { return fmt.Sprintf("%s/api/v1/stations/%s/detail?year=%d", *base, code, *year) }
+	detail := func(code string) string {
+		return fmt.Sprintf("%s/api/v1/stations/%s/detail?year=%d", *base, code, *year)
+	}
 	fmt.Printf("server %s: %d stations, year %d\n", *base, len(stations), *year)
 
 	// Warm-up: compute every view once (the first request of a view pays

@@ -20,7 +20,10 @@ import (
 // benchmark; reading the file back (LoadSamples) makes hourly aggregation
 // survive restarts. Values are decimal strings ("" = missing), exactly as
 // stored in standard.Conc, in the pollutant order so2,no2,co,o3,pm10,pm25;
-// flags are one letter per pollutant ("-" = unset).
+// flags are one letter per pollutant ("-" = unset). It is an append-only
+// log: a resent record appears twice in the file, and whoever reads it
+// (LoadSamples feeding the aggregator, or an import into the store) merges
+// by the record's key as the Sink contract describes.
 type FileSink struct {
 	mu   sync.Mutex
 	f    *os.File

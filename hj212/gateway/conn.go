@@ -220,9 +220,13 @@ func (c *conn) writeLoop() {
 		if c.writeFailed.Load() {
 			continue
 		}
-		c.nc.SetWriteDeadline(time.Now().Add(g.cfg.WriteTimeout))
+		flush := len(c.out) == 0
+		if flush || w.Available() < len(it.pkt) {
+			// Only writes that reach the socket need the deadline.
+			c.nc.SetWriteDeadline(time.Now().Add(g.cfg.WriteTimeout))
+		}
 		_, err := w.Write(it.pkt)
-		if err == nil && len(c.out) == 0 {
+		if err == nil && flush {
 			err = w.Flush()
 		}
 		if err != nil {
@@ -232,7 +236,7 @@ func (c *conn) writeLoop() {
 			continue
 		}
 		g.m.bytesOut.Add(float64(len(it.pkt)))
-		g.m.acks.WithLabelValues(it.cn).Inc()
+		g.m.answer(it.cn)
 		if !it.received.IsZero() {
 			g.m.ackLatency.Observe(time.Since(it.received).Seconds())
 		}

@@ -36,6 +36,7 @@ type metrics struct {
 	bytesOut      prometheus.Counter
 	garbage       prometheus.Counter
 	acks          *prometheus.CounterVec // cn
+	ackCN         map[string]prometheus.Counter
 	ackLatency    prometheus.Histogram
 	batches       *prometheus.CounterVec // result: ok, error
 	batchRecords  prometheus.Histogram
@@ -91,6 +92,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	for _, r := range packetResults {
 		m.packetRes[r] = m.packets.WithLabelValues(r)
 	}
+	m.ackCN = make(map[string]prometheus.Counter)
+	for _, cn := range []string{"9011", "9012", "9013", "9014"} {
+		m.ackCN[cn] = m.acks.WithLabelValues(cn)
+	}
 	if reg != nil {
 		reg.MustRegister(m.connsOpen, m.connsAccepted, m.connsRejected, m.connsClosed, m.packets,
 			m.bytesIn, m.bytesOut, m.garbage, m.acks, m.ackLatency, m.batches, m.batchRecords,
@@ -100,3 +105,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 }
 
 func (m *metrics) packet(result string) { m.packetRes[result].Inc() }
+
+func (m *metrics) answer(cn string) {
+	if c, ok := m.ackCN[cn]; ok {
+		c.Inc()
+		return
+	}
+	m.acks.WithLabelValues(cn).Inc()
+}

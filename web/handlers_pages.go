@@ -285,7 +285,7 @@ func (s *Server) pageDetail(w http.ResponseWriter, r *http.Request, kind string)
 		if !it.Valid {
 			cov += " " + tr("label.invalid")
 		}
-		at.Rows = append(at.Rows, cellsOf(it.Name, it.Value.String(), it.Limit.String(), it.Unit, comp, mult, cov))
+		at.Rows = append(at.Rows, cellsOf(itemLabel(it, tr), it.Value.String(), it.Limit.String(), it.Unit, comp, mult, cov))
 	}
 	at.Note = fmt.Sprintf(tr("detail.provenance"), max(1, len(d.Stations)), d.ValidHours, editionText(d.Edition))
 	cols := []string{tr("label.date"), tr("label.aqi"), tr("label.category"), tr("label.primary")}

@@ -57,6 +57,9 @@ func TestCatalogueComplete(t *testing.T) {
 	for _, st := range []string{"met", "not_met", "on_track", "at_risk", "no_data", "not_computable"} {
 		used["status."+st] = "evaluateTarget"
 	}
+	for _, st := range []string{"annual_mean", "p95", "p90_mda8"} {
+		used["stat."+st] = "itemLabel"
+	}
 	for _, m := range []string{"actual", "persistence", "climatology", "none"} {
 		used["method."+m] = "budget.Project"
 	}

@@ -30,6 +30,7 @@ func templateFuncs(t func(string) string) template.FuncMap {
 		"f1":     func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
 		"status": func(st string) string { return t("status." + st) },
 		"neg":    func(p *int) bool { return p != nil && *p < 0 },
+		"item":   func(it ItemView) string { return itemLabel(it, t) },
 		"sym": func(s string) string {
 			return strings.NewReplacer(">=", "≥", "<=", "≤").Replace(s)
 		},
@@ -204,3 +205,12 @@ func (s *Server) yearChoices(y int) []int {
 }
 
 var _ fs.FS = templateFS
+
+// itemLabel names an assessment item in the page's language.
+func itemLabel(it ItemView, t func(string) string) string {
+	p, err := standard.ParsePollutant(it.Pollutant)
+	if err != nil {
+		return it.Name
+	}
+	return p.String() + " " + t("stat."+it.Statistic)
+}

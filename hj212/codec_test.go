@@ -676,8 +676,29 @@ func TestReassembler(t *testing.T) {
 		if len(ev) != 1 || ev[0].MN != "A" || r.Pending() != 2 {
 			t.Errorf("eviction: %d evicted, %d pending", len(ev), r.Pending())
 		}
-		if exp := r.Expire(now.Add(2 * time.Minute)); len(exp) != 2 || r.Pending() != 0 {
-			t.Errorf("expiry: %d expired, %d pending", len(exp), r.Pending())
+		if exp := r.Expire(now.Add(2 * time.Minute)); len(exp) != 2 || r.Pending() != 0 || r.Bytes() != 0 {
+			t.Errorf("expiry: %d expired, %d pending, %d bytes", len(exp), r.Pending(), r.Bytes())
+		}
+	})
+	t.Run("byte bound", func(t *testing.T) {
+		r := Reassembler{MaxBytes: 1000}
+		big := func(mn string, pno int) *Packet {
+			return &Packet{ST: "22", CN: "2061", MN: mn, Flag: 7, PNUM: 3, PNO: pno,
+				CP: []Field{{"DataTime", "20261128090000"}, {"i11001-Info", strings.Repeat("x", 400)}}}
+		}
+		r.Add(big("A", 1), now)
+		r.Add(big("A", 2), now)
+		_, ev, _ := r.Add(big("B", 1), now)
+		if len(ev) != 1 || ev[0].MN != "A" || r.Bytes() > 1000 || r.Pending() != 1 {
+			t.Errorf("evicted %d, %d bytes, %d pending", len(ev), r.Bytes(), r.Pending())
+		}
+		done, _, _ := r.Add(big("B", 2), now)
+		if done != nil {
+			t.Error("completed early")
+		}
+		// The message being completed is never evicted for its own bytes.
+		if done, _, _ = r.Add(big("B", 3), now); done == nil || r.Pending() != 0 || r.Bytes() != 0 {
+			t.Errorf("B: %v, %d pending, %d bytes", done, r.Pending(), r.Bytes())
 		}
 	})
 }

@@ -12,17 +12,21 @@ import (
 // followed by the items of the parts in PNO order, with the header of part 1
 // and the D bit cleared.
 //
-// Memory is bounded: at most MaxGroups incomplete messages (the oldest is
-// evicted and returned incomplete), at most MaxParts parts per message
-// (larger PNUMs are refused), and groups older than TTL are expired. A
-// Reassembler is not safe for concurrent use.
+// Memory is bounded: at most MaxGroups incomplete messages and MaxBytes of
+// data held (the oldest message is evicted and returned incomplete), at
+// most MaxParts parts per message (larger PNUMs are refused), and groups
+// older than TTL are expired. The message a part belongs to is never
+// evicted to make room for that part, so one message may exceed MaxBytes
+// (up to MaxParts parts). A Reassembler is not safe for concurrent use.
 type Reassembler struct {
 	MaxGroups int           // default 64
 	MaxParts  int           // default 64
+	MaxBytes  int           // CP bytes held, default 256 KiB
 	TTL       time.Duration // default 10 minutes
 
 	groups map[groupKey]*group
 	order  []groupKey
+	bytes  int
 }
 
 type groupKey struct {
@@ -34,6 +38,15 @@ type group struct {
 	created time.Time
 	parts   []*Packet // index PNO-1
 	have    int
+	bytes   int
+}
+
+func cpBytes(p *Packet) int {
+	n := 0
+	for _, f := range p.CP {
+		n += len(f.Key) + len(f.Value) + 2
+	}
+	return n
 }
 
 // Add adds a split part. It returns the joined packet when p completes its
@@ -62,32 +75,51 @@ func (r *Reassembler) Add(p *Packet, now time.Time) (done *Packet, evicted []*Pa
 	if r.groups == nil {
 		r.groups = make(map[groupKey]*group)
 	}
+	maxGroups, maxBytes := r.MaxGroups, r.MaxBytes
+	if maxGroups <= 0 {
+		maxGroups = 64
+	}
+	if maxBytes <= 0 {
+		maxBytes = 256 << 10
+	}
+	size := cpBytes(p)
 	g := r.groups[k]
-	if g == nil {
-		maxGroups := r.MaxGroups
-		if maxGroups <= 0 {
-			maxGroups = 64
-		}
-		for len(r.groups) >= maxGroups && len(r.order) > 0 {
-			old := r.order[0]
-			r.order = r.order[1:]
-			if og := r.groups[old]; og != nil {
-				delete(r.groups, old)
-				evicted = append(evicted, join(og.parts))
+	// Make room, oldest message first (never the one p belongs to).
+	for len(r.order) > 0 && (g == nil && len(r.groups) >= maxGroups || r.bytes+size > maxBytes) {
+		old := r.order[0]
+		if old == k {
+			if len(r.order) == 1 {
+				break
 			}
+			r.order = append(r.order[1:], old)
+			continue
 		}
+		r.order = r.order[1:]
+		if og := r.groups[old]; og != nil {
+			delete(r.groups, old)
+			r.bytes -= og.bytes
+			evicted = append(evicted, join(og.parts))
+		}
+	}
+	if g == nil {
 		g = &group{created: now, parts: make([]*Packet, p.PNUM)}
 		r.groups[k] = g
 		r.order = append(r.order, k)
 	}
-	if g.parts[p.PNO-1] == nil {
+	if old := g.parts[p.PNO-1]; old == nil {
 		g.have++
+	} else {
+		g.bytes -= cpBytes(old)
+		r.bytes -= cpBytes(old)
 	}
 	g.parts[p.PNO-1] = p // a resent part replaces the earlier copy
+	g.bytes += size
+	r.bytes += size
 	if g.have < p.PNUM {
 		return nil, evicted, nil
 	}
 	delete(r.groups, k)
+	r.bytes -= g.bytes
 	r.removeOrder(k)
 	return join(g.parts), evicted, nil
 }
@@ -108,6 +140,7 @@ func (r *Reassembler) Expire(now time.Time) []*Packet {
 		r.order = r.order[1:]
 		if g != nil {
 			delete(r.groups, k)
+			r.bytes -= g.bytes
 			out = append(out, join(g.parts))
 		}
 	}
@@ -116,6 +149,9 @@ func (r *Reassembler) Expire(now time.Time) []*Packet {
 
 // Pending returns the number of incomplete messages held.
 func (r *Reassembler) Pending() int { return len(r.groups) }
+
+// Bytes returns the CP bytes held in incomplete messages.
+func (r *Reassembler) Bytes() int { return r.bytes }
 
 func (r *Reassembler) removeOrder(k groupKey) {
 	for i, o := range r.order {

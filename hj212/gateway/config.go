@@ -55,7 +55,8 @@ type Config struct {
 	// packets with an unknown MN or a wrong password. Default 10.
 	MaxAuthFailures int
 	// MaxSplitGroups and MaxSplitParts bound split-packet reassembly per
-	// connection (defaults 16 and 64).
+	// connection (defaults 16 and 64); the data held is also capped at
+	// 256 KiB per connection.
 	MaxSplitGroups int
 	MaxSplitParts  int
 

@@ -56,7 +56,7 @@ type outItem struct {
 func newConn(g *Gateway, nc net.Conn, host string) *conn {
 	c := &conn{g: g, nc: nc, host: host, out: make(chan outItem, g.cfg.MaxInFlight),
 		pending: make(map[string]chan *hj212.Packet)}
-	c.reasm = hj212.Reassembler{MaxGroups: g.cfg.MaxSplitGroups, MaxParts: g.cfg.MaxSplitParts, TTL: 10 * time.Minute}
+	c.reasm = hj212.Reassembler{MaxGroups: g.cfg.MaxSplitGroups, MaxParts: g.cfg.MaxSplitParts, MaxBytes: 256 << 10, TTL: 10 * time.Minute}
 	c.d = hj212.NewDeframer(deadlineReader{c}, g.cfg.MaxSegment)
 	return c
 }

@@ -274,7 +274,8 @@ func writeCSV(w io.Writer, t *table) error {
 
 // writeXLSX writes the table as a spreadsheet with a bold, frozen header.
 // Cells that are numbers are written as numbers so that Excel can compute
-// with them.
+// with them. (The platform has no shared table writer yet; the web
+// dashboard's exports have their own.)
 func writeXLSX(path string, t *table) error {
 	x := excelize.NewFile()
 	defer x.Close()
@@ -303,7 +304,9 @@ func writeXLSX(path string, t *table) error {
 	for i, r := range t.rows {
 		cells := make([]any, len(r))
 		for j, c := range r {
-			if f, err := strconv.ParseFloat(c, 64); err == nil && c != "" && !strings.ContainsAny(c, "eE") && j > 0 {
+			// A number becomes a number cell only when Excel will show it
+			// exactly as the CSV has it ("0.0" stays text).
+			if f, err := strconv.ParseFloat(c, 64); err == nil && j > 0 && strconv.FormatFloat(f, 'f', -1, 64) == c {
 				cells[j] = f
 			} else {
 				cells[j] = c

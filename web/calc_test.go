@@ -119,6 +119,13 @@ func TestOverviewEqualsCalcPeriod(t *testing.T) {
 			} else if c.Compliant {
 				t.Errorf("overview says compliant, calc period could not assess compliance")
 			}
+			if asOf == "2019-12-31" {
+				// With the year complete the projections are the actual
+				// values, so they must agree with the card.
+				if g := c.GoodProjection; g == nil || g.Method != "actual" || strconv.FormatFloat(g.Value, 'f', 1, 64) != c.GoodRatio {
+					t.Errorf("good-days projection %+v disagrees with the year's ratio %s", g, c.GoodRatio)
+				}
+			}
 			comp := want["composite"]
 			if comp == "" {
 				comp = "—"

@@ -598,8 +598,10 @@ func dayCounts(d *lantian.DailyStat, requireComplete bool) bool {
 	if d.Edition != "2012" || !requireComplete {
 		return true
 	}
-	for _, v := range d.Means {
-		if !v.Coverage.OK {
+	for p, v := range d.Means {
+		// HJ 633-2012 daily AQI carries O3 by the 8-hour or the 1-hour
+		// indicator, so either one makes O3 present.
+		if !v.Coverage.OK && (standard.Pollutant(p) != standard.O3 || !d.O3Max1h.Coverage.OK) {
 			return false
 		}
 	}

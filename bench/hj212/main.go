@@ -1,12 +1,14 @@
 // Command hj212 is the load benchmark of lantian's HJ 212 gateway. It starts
-// the gateway on a loopback port with a sink that appends every batch to a
+// the gateway on a loopback port, in a child process of its own (or in
+// this process with -inprocess), with a sink that appends every batch to a
 // file and fsyncs it before the acknowledgements go out (standing in for
 // the store until the store is wired), connects many simulated data
 // loggers, and has each send minute data (CN 2051, ST=22, Flag=5) and wait
 // for the 9014 acknowledgements, with a bounded number of packets in flight
 // per device. It reports the sustained acknowledged packets per second and
 // the ack latency p50/p99 over the measured interval (after a warm-up),
-// then checks that every acknowledged packet is in the file.
+// and the CPU each side used per packet, then checks that every
+// acknowledged packet is in the file.
 //
 // It stops by itself after -warmup plus -duration and only uses 127.0.0.1.
 //
@@ -17,16 +19,20 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -47,11 +53,20 @@ func main() {
 	window := flag.Int("window", 4, "packets in flight per device before it waits for acknowledgements")
 	dir := flag.String("dir", "", "directory for the durable record file (default: a temporary directory, removed afterwards)")
 	batch := flag.Int("batch", 4096, "gateway batch size (records)")
+	role := flag.String("role", "", "internal: \"gateway\" runs only the gateway (the benchmark starts itself in this role)")
+	inProcess := flag.Bool("inprocess", false, "run the gateway in the benchmark's own process instead of a child process")
 	sticky := flag.Bool("sticky", false, "write the packets a device has ready in one write (sticky packets) instead of one write per packet")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured interval to this file")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured interval to this file (of this process: the load generator, and the gateway with -inprocess)")
 	flag.Parse()
 	cpuProfile = *cpuprofile
-	if err := run(*conns, *window, *batch, *sticky, *warmup, *duration, *dir); err != nil {
+	if *role == "gateway" {
+		if err := serveGateway(*conns, *window, *batch, *dir); err != nil {
+			fmt.Fprintln(os.Stderr, "bench/hj212 gateway:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(*conns, *window, *batch, *sticky, *inProcess, *warmup, *duration, *dir); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/hj212:", err)
 		os.Exit(1)
 	}
@@ -67,7 +82,7 @@ type device struct {
 	measure *atomic.Bool
 }
 
-func run(nConns, window, batchSize int, sticky bool, warmup, duration time.Duration, dir string) error {
+func run(nConns, window, batchSize int, sticky, inProcess bool, warmup, duration time.Duration, dir string) error {
 	if dir == "" {
 		d, err := os.MkdirTemp("", "lantian-hj212-bench-")
 		if err != nil {
@@ -77,33 +92,27 @@ func run(nConns, window, batchSize int, sticky bool, warmup, duration time.Durat
 		dir = d
 	}
 	path := filepath.Join(dir, "records.jsonl")
-	sink, err := gateway.OpenFileSink(path)
+	var gw gatewayHandle
+	var err error
+	if inProcess {
+		gw, err = startInProcess(nConns, window, batchSize, path)
+	} else {
+		gw, err = startChild(nConns, window, batchSize, dir)
+	}
 	if err != nil {
 		return err
 	}
-	defer sink.Close()
-	reg := prometheus.NewRegistry()
-	devs := make([]gateway.Device, nConns)
-	for i := range devs {
-		devs[i] = gateway.Device{MN: fmt.Sprintf("BENCH%019d", i), Password: "123456", Station: fmt.Sprintf("B%05d", i), ST: "22"}
-	}
-	g, err := gateway.New(gateway.Config{
-		Addr: "127.0.0.1:0", Registry: gateway.NewMemoryRegistry(devs...), Sink: sink, Metrics: reg,
-		MaxConns: nConns + 16, MaxConnsPerAddr: nConns + 16, BatchSize: batchSize, MaxInFlight: window + 4,
-	})
-	if err != nil {
-		return err
-	}
-	if err := g.Start(context.Background()); err != nil {
-		return err
-	}
-	addr := g.Addr().String()
+	addr := gw.addr()
 	writes := "one write per packet"
 	if sticky {
 		writes = "sticky writes"
 	}
-	fmt.Printf("gateway on %s, %d devices, window %d, %s, GOMAXPROCS %d, records to %s (fsync per batch)\n",
-		addr, nConns, window, writes, runtime.GOMAXPROCS(0), path)
+	where := "a child process"
+	if inProcess {
+		where = "this process"
+	}
+	fmt.Printf("gateway in %s on %s, %d devices, window %d, %s, GOMAXPROCS %d, records to %s (fsync per batch)\n",
+		where, addr, nConns, window, writes, runtime.GOMAXPROCS(0), path)
 
 	var measuring atomic.Bool
 	stop := make(chan struct{})
@@ -112,7 +121,7 @@ func run(nConns, window, batchSize int, sticky bool, warmup, duration time.Durat
 	var connected sync.WaitGroup
 	connected.Add(nConns)
 	for i := range devices {
-		d := &device{mn: devs[i].MN, measure: &measuring}
+		d := &device{mn: benchMN(i), measure: &measuring}
 		devices[i] = d
 		wg.Add(1)
 		go func() {
@@ -124,7 +133,7 @@ func run(nConns, window, batchSize int, sticky bool, warmup, duration time.Durat
 	fmt.Printf("%d connections open\n", nConns)
 	time.Sleep(warmup)
 	before := counters(devices)
-	m0 := gather(reg)
+	m0 := gw.stats()
 	if cpuProfile != "" {
 		f, err := os.Create(cpuProfile)
 		if err != nil {
@@ -137,16 +146,16 @@ func run(nConns, window, batchSize int, sticky bool, warmup, duration time.Durat
 	}
 	measuring.Store(true)
 	t0 := time.Now()
-	cpu0 := cpuTime()
+	cpu0, gcpu0 := cpuTime(), gw.cpu()
 	time.Sleep(duration)
 	measuring.Store(false)
-	cpuUsed := cpuTime() - cpu0
+	cpuUsed, gcpu := cpuTime()-cpu0, gw.cpu()-gcpu0
 	if cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
 	elapsed := time.Since(t0)
 	after := counters(devices)
-	m1 := gather(reg)
+	m1 := gw.stats()
 	close(stop)
 	wg.Wait()
 
@@ -161,9 +170,7 @@ func run(nConns, window, batchSize int, sticky bool, warmup, duration time.Durat
 			}
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := g.Shutdown(ctx); err != nil {
+	if err := gw.stop(); err != nil {
 		return err
 	}
 	acked := after - before
@@ -183,8 +190,14 @@ func run(nConns, window, batchSize int, sticky bool, warmup, duration time.Durat
 			batches, batches/elapsed.Seconds(), (m1["hj212_batch_records_sum"]-m0["hj212_batch_records_sum"])/batches,
 			1000*(m1["hj212_batch_store_seconds_sum"]-m0["hj212_batch_store_seconds_sum"])/batches)
 	}
-	fmt.Printf("CPU used by the process (gateway and load generator together): %.2f of %d cores, %.1f µs per acknowledged packet\n",
-		cpuUsed.Seconds()/elapsed.Seconds(), runtime.NumCPU(), float64(cpuUsed.Microseconds())/float64(max(acked, 1)))
+	perPacket := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(max(acked, 1)) }
+	if inProcess {
+		fmt.Printf("CPU (gateway and load generator together): %.2f of %d cores, %.1f µs per acknowledged packet\n",
+			cpuUsed.Seconds()/elapsed.Seconds(), runtime.NumCPU(), perPacket(cpuUsed))
+	} else {
+		fmt.Printf("CPU of the gateway process: %.2f of %d cores, %.1f µs per acknowledged packet; load generator: %.2f cores, %.1f µs per packet\n",
+			gcpu.Seconds()/elapsed.Seconds(), runtime.NumCPU(), perPacket(gcpu), cpuUsed.Seconds()/elapsed.Seconds(), perPacket(cpuUsed))
+	}
 	fmt.Printf("device errors: %d\n", errs)
 
 	// Every acknowledged packet must be in the file.
@@ -207,6 +220,161 @@ func run(nConns, window, batchSize int, sticky bool, warmup, duration time.Durat
 }
 
 var cpuProfile string
+
+func benchMN(i int) string { return fmt.Sprintf("BENCH%019d", i) }
+
+func benchConfig(nConns, window, batchSize int, sink gateway.Sink, reg prometheus.Registerer) gateway.Config {
+	devs := make([]gateway.Device, nConns)
+	for i := range devs {
+		devs[i] = gateway.Device{MN: benchMN(i), Password: "123456", Station: fmt.Sprintf("B%05d", i), ST: "22"}
+	}
+	return gateway.Config{
+		Addr: "127.0.0.1:0", Registry: gateway.NewMemoryRegistry(devs...), Sink: sink, Metrics: reg,
+		MaxConns: nConns + 16, MaxConnsPerAddr: nConns + 16, BatchSize: batchSize, MaxInFlight: window + 4,
+	}
+}
+
+// gatewayHandle is the gateway under test, in this process or a child.
+type gatewayHandle interface {
+	addr() string
+	stats() map[string]float64 // batch metrics
+	cpu() time.Duration        // CPU used by the gateway's process so far
+	stop() error
+}
+
+type inProcessGateway struct {
+	g    *gateway.Gateway
+	reg  *prometheus.Registry
+	sink *gateway.FileSink
+}
+
+func startInProcess(nConns, window, batchSize int, path string) (gatewayHandle, error) {
+	sink, err := gateway.OpenFileSink(path)
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	g, err := gateway.New(benchConfig(nConns, window, batchSize, sink, reg))
+	if err != nil {
+		return nil, err
+	}
+	if err := g.Start(context.Background()); err != nil {
+		return nil, err
+	}
+	return &inProcessGateway{g, reg, sink}, nil
+}
+
+func (h *inProcessGateway) addr() string              { return h.g.Addr().String() }
+func (h *inProcessGateway) stats() map[string]float64 { return gather(h.reg) }
+func (h *inProcessGateway) cpu() time.Duration        { return cpuTime() }
+func (h *inProcessGateway) stop() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := h.g.Shutdown(ctx)
+	h.sink.Close()
+	return err
+}
+
+// childGateway is the gateway in a child process (this program with
+// -role gateway): it prints its address, answers "stats" requests on
+// stdin with its batch metrics, and shuts down when stdin is closed.
+type childGateway struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Reader
+	a   string
+	mu  sync.Mutex
+}
+
+func startChild(nConns, window, batchSize int, dir string) (gatewayHandle, error) {
+	cmd := exec.Command(os.Args[0], "-role", "gateway", "-conns", strconv.Itoa(nConns), "-window", strconv.Itoa(window),
+		"-batch", strconv.Itoa(batchSize), "-dir", dir)
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	outPipe, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	h := &childGateway{cmd: cmd, in: in, out: bufio.NewReader(outPipe)}
+	line, err := h.out.ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		return nil, fmt.Errorf("gateway process: %w", err)
+	}
+	h.a = strings.TrimSpace(strings.TrimPrefix(line, "ADDR "))
+	return h, nil
+}
+
+func (h *childGateway) addr() string { return h.a }
+
+func (h *childGateway) stats() map[string]float64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := map[string]float64{}
+	if _, err := io.WriteString(h.in, "stats\n"); err != nil {
+		return out
+	}
+	line, err := h.out.ReadString('\n')
+	if err != nil {
+		return out
+	}
+	json.Unmarshal([]byte(line), &out)
+	return out
+}
+
+// cpu reads the child's user+system time from /proc (clock ticks of 10 ms).
+func (h *childGateway) cpu() time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", h.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
+func (h *childGateway) stop() error {
+	h.in.Close()
+	return h.cmd.Wait()
+}
+
+// serveGateway is the child process.
+func serveGateway(nConns, window, batchSize int, dir string) error {
+	sink, err := gateway.OpenFileSink(filepath.Join(dir, "records.jsonl"))
+	if err != nil {
+		return err
+	}
+	defer sink.Close()
+	reg := prometheus.NewRegistry()
+	g, err := gateway.New(benchConfig(nConns, window, batchSize, sink, reg))
+	if err != nil {
+		return err
+	}
+	if err := g.Start(context.Background()); err != nil {
+		return err
+	}
+	fmt.Printf("ADDR %s\n", g.Addr())
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		if sc.Text() == "stats" {
+			b, _ := json.Marshal(gather(reg))
+			fmt.Printf("%s\n", b)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return g.Shutdown(ctx)
+}
 
 // cpuTime returns the user+system CPU time of the process.
 func cpuTime() time.Duration {

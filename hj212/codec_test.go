@@ -749,3 +749,28 @@ func BenchmarkDeframe(b *testing.B) {
 		}
 	}
 }
+
+func TestParseTime(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Time
+		err  bool
+	}{
+		{"20261128100000", time.Date(2026, 11, 28, 10, 0, 0, 0, standard.Beijing), false},
+		{"20240229235959", time.Date(2024, 2, 29, 23, 59, 59, 0, standard.Beijing), false},
+		{"20160824003817000", time.Date(2016, 8, 24, 0, 38, 17, 0, standard.Beijing), false},
+		{"20160824003817123", time.Date(2016, 8, 24, 0, 38, 17, 123e6, standard.Beijing), false},
+		{"20250229000000", time.Time{}, true},
+		{"20261332152404", time.Time{}, true},
+		{"20261128240000", time.Time{}, true},
+		{"20261128106000", time.Time{}, true},
+		{"20261100100000", time.Time{}, true},
+		{"202611281000", time.Time{}, true},
+		{"2026112810000x", time.Time{}, true},
+	} {
+		got, err := ParseTime(tc.in)
+		if (err != nil) != tc.err || !got.Equal(tc.want) {
+			t.Errorf("ParseTime(%q) = %v, %v", tc.in, got, err)
+		}
+	}
+}

@@ -314,15 +314,26 @@ func ParseTime(v string) (time.Time, error) {
 	if (len(v) != 14 && len(v) != 17) || !isDigits(v) {
 		return time.Time{}, fmt.Errorf("hj212: time %q: want 14 digits YYYYMMDDhhmmss", v)
 	}
-	t, err := time.ParseInLocation("20060102150405", v[:14], standard.Beijing)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("hj212: time %q: %v", v, err)
+	num := func(i, n int) int {
+		x := 0
+		for _, c := range v[i : i+n] {
+			x = x*10 + int(c-'0')
+		}
+		return x
 	}
+	y, mo, d, h, mi, sec := num(0, 4), num(4, 2), num(6, 2), num(8, 2), num(10, 2), num(12, 2)
+	if mo < 1 || mo > 12 || d < 1 || d > daysIn(y, time.Month(mo)) || h > 23 || mi > 59 || sec > 59 {
+		return time.Time{}, fmt.Errorf("hj212: time %q is not a valid date and time", v)
+	}
+	ns := 0
 	if len(v) == 17 {
-		ms, _ := strconv.Atoi(v[14:])
-		t = t.Add(time.Duration(ms) * time.Millisecond)
+		ns = num(14, 3) * 1e6
 	}
-	return t, nil
+	return time.Date(y, time.Month(mo), d, h, mi, sec, ns, standard.Beijing), nil
+}
+
+func daysIn(y int, m time.Month) int {
+	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
 // FormatTime formats t as YYYYMMDDhhmmss in Beijing time.

@@ -26,6 +26,14 @@
 //     committed data. PostgreSQL partitions observation by month (partitions
 //     created on demand, outside the writing transaction) and leads every
 //     key with the station, ready for distribution by station.
+//   - An import is one transaction per file. On PostgreSQL new hours are
+//     copied straight into observation (COPY inside a savepoint); the first
+//     batch that collides with stored hours goes to a staging table instead
+//     and is merged with INSERT … ON CONFLICT at commit.
+//
+// Besides lantian.Store, the DB is the plan ledger (plan.LedgerStore,
+// append-only) and the HJ 212 gateway's device registry, durable sink and
+// sample source (hj212/gateway.Registry, Sink, SampleSource).
 package sqlstore
 
 import (

@@ -103,7 +103,9 @@ func (b *stationBuf) grow(front, back int32) {
 		} else {
 			c := n
 			if front == 0 {
-				c = max(n, 2*cap(old), 24*32)
+				// A year at first, then doubling: most inputs are whole
+				// years, which then need no copying at all.
+				c = max(n, 2*cap(old), 24*366)
 			}
 			nv = make([]standard.Conc, n, c)
 			copy(nv[int(front)*24:], old)

@@ -2,8 +2,10 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
+	"math/bits"
 )
 
 // csvReader is a small RFC 4180 reader tuned for the hot path of large
@@ -136,15 +138,35 @@ func (c *csvReader) read() ([][]byte, error) {
 
 var bom = []byte("\xef\xbb\xbf")
 
+// splitComma splits an unquoted record. It finds the commas eight bytes
+// at a time (SWAR: an exact zero-byte test on the word XOR ','), which is
+// several times faster than a byte loop or one bytes.IndexByte per short
+// field.
 func splitComma(dst [][]byte, l []byte) [][]byte {
-	for {
-		i := bytes.IndexByte(l, ',')
-		if i < 0 {
-			return append(dst, l)
+	const (
+		ones   = 0x0101010101010101
+		low7   = 0x7F7F7F7F7F7F7F7F
+		commas = ',' * ones
+	)
+	start, i := 0, 0
+	for ; i+8 <= len(l); i += 8 {
+		x := binary.LittleEndian.Uint64(l[i:]) ^ commas
+		// High bit of each byte set exactly where the byte of x is zero.
+		m := ^(((x & low7) + low7) | x | low7)
+		for m != 0 {
+			j := i + bits.TrailingZeros64(m)/8
+			dst = append(dst, l[start:j])
+			start = j + 1
+			m &= m - 1
 		}
-		dst = append(dst, l[:i])
-		l = l[i+1:]
 	}
+	for ; i < len(l); i++ {
+		if l[i] == ',' {
+			dst = append(dst, l[start:i])
+			start = i + 1
+		}
+	}
+	return append(dst, l[start:])
 }
 
 // readQuoted parses a record containing quotes, pulling in further physical

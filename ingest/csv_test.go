@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"io"
@@ -118,4 +119,31 @@ func FuzzCSVReader(f *testing.F) {
 			t.Fatalf("input %q:\n got %q\nwant %q", in, got, want)
 		}
 	})
+}
+
+// FuzzSplitComma checks the word-at-a-time split against bytes.Split.
+func FuzzSplitComma(f *testing.F) {
+	f.Add("SYN10000,2019-01-01T01:00:00+08:00,64,118,-11,31,0.8,23")
+	f.Add(",,,,,,,,,-,-,,")
+	f.Fuzz(func(t *testing.T, s string) {
+		got := splitComma(nil, []byte(s))
+		want := bytes.Split([]byte(s), []byte{','})
+		if len(got) != len(want) {
+			t.Fatalf("%q: %d fields, want %d", s, len(got), len(want))
+		}
+		for i := range got {
+			if !bytes.Equal(got[i], want[i]) {
+				t.Fatalf("%q field %d = %q, want %q", s, i, got[i], want[i])
+			}
+		}
+	})
+}
+
+func BenchmarkSplitComma(b *testing.B) {
+	l := []byte("SYN10000,2019-01-01T01:00:00+08:00,64,118,11,31,0.8,23")
+	var dst [][]byte
+	b.SetBytes(int64(len(l)))
+	for b.Loop() {
+		dst = splitComma(dst[:0], l)
+	}
 }

@@ -38,23 +38,41 @@ type parallelState struct {
 	stop  chan struct{}
 	once  sync.Once
 	cur   *chunkResult
+
+	freeBufs chan []byte       // chunk buffers for reuse
+	freeRes  chan *chunkResult // parsed results for reuse
 }
 
-var chunkPool = sync.Pool{New: func() any { return new(chunkResult) }}
-
 // startParallel launches the splitter and workers for a wide parser.
+// Chunk buffers and result slices circulate through free lists, so a large
+// file is read with a bounded, reused set of buffers.
 func (r *Reader) startParallel(p *wide, workers int) {
-	ps := &parallelState{order: make(chan *chunkResult, 2*workers), stop: make(chan struct{})}
+	ps := &parallelState{
+		order:    make(chan *chunkResult, 2*workers),
+		stop:     make(chan struct{}),
+		freeBufs: make(chan []byte, 3*workers+2),
+		freeRes:  make(chan *chunkResult, 3*workers+2),
+	}
 	r.par = ps
 	jobs := make(chan chunkJob, workers)
 	// Unread bytes after the header start the first chunk.
 	c := r.csv
-	leftover := append([]byte(nil), c.buf[c.start:c.end]...)
 	src := c.src
 	if c.eof {
 		src = nil
 	}
 	firstLine := c.line + 1
+	getBuf := func(n int) []byte {
+		select {
+		case b := <-ps.freeBufs:
+			if cap(b) >= n {
+				return b[:0]
+			}
+		default:
+		}
+		return make([]byte, 0, max(n, parallelChunk+parallelChunk/2))
+	}
+	leftover := append(getBuf(c.end-c.start), c.buf[c.start:c.end]...)
 	go func() {
 		defer close(ps.order)
 		defer close(jobs)
@@ -71,26 +89,28 @@ func (r *Reader) startParallel(p *wide, workers int) {
 				return false
 			}
 		}
+		fail := func(err error) {
+			res := &chunkResult{fatal: err, done: make(chan struct{})}
+			close(res.done)
+			select {
+			case ps.order <- res:
+			case <-ps.stop:
+			}
+		}
 		buf := leftover
 		eof := src == nil
 		for {
+			// Fill the buffer to a chunk, or to the end of the input.
 			for !eof && len(buf) < parallelChunk {
-				if cap(buf)-len(buf) < parallelChunk/4 {
-					nb := make([]byte, len(buf), 2*cap(buf)+parallelChunk)
-					copy(nb, buf)
-					buf = nb
+				if cap(buf) == len(buf) {
+					buf = append(buf, 0)[:len(buf)]
 				}
 				n, err := src.Read(buf[len(buf):cap(buf)])
 				buf = buf[:len(buf)+n]
 				if err != nil {
 					eof = true
 					if err != io.EOF {
-						res := &chunkResult{fatal: err, done: make(chan struct{})}
-						close(res.done)
-						select {
-						case ps.order <- res:
-						case <-ps.stop:
-						}
+						fail(err)
 						return
 					}
 				}
@@ -100,38 +120,48 @@ func (r *Reader) startParallel(p *wide, workers int) {
 			}
 			cut := len(buf)
 			if !eof {
-				cut = recordCut(buf)
-				if cut < 0 { // one record longer than the buffer: read more
-					if cap(buf) < 2*len(buf) {
-						nb := make([]byte, len(buf), 2*len(buf))
-						copy(nb, buf)
-						buf = nb
-					}
+				if cut = recordCut(buf); cut < 0 {
+					// One record longer than the buffer: read more.
+					buf = append(buf, 0)[:len(buf)]
 					n, err := src.Read(buf[len(buf):cap(buf)])
 					buf = buf[:len(buf)+n]
 					if err != nil {
 						eof = true
+						if err != io.EOF {
+							fail(err)
+							return
+						}
 					}
 					continue
 				}
 			}
-			chunk := buf[:cut]
-			res := chunkPool.Get().(*chunkResult)
+			var res *chunkResult
+			select {
+			case res = <-ps.freeRes:
+			default:
+				res = new(chunkResult)
+			}
 			res.done = make(chan struct{})
-			if !send(chunkJob{data: chunk, firstLine: firstLine, res: res}) {
+			next := append(getBuf(len(buf)-cut), buf[cut:]...)
+			// Count lines before sending: once sent, the buffer belongs to
+			// a worker and comes back to the free list after parsing.
+			lines := bytes.Count(buf[:cut], []byte{'\n'})
+			if !send(chunkJob{data: buf[:cut], firstLine: firstLine, res: res}) {
 				return
 			}
-			firstLine += bytes.Count(chunk, []byte{'\n'})
-			rest := buf[cut:]
-			nb := make([]byte, len(rest), max(parallelChunk+parallelChunk/2, len(rest)+parallelChunk/2))
-			copy(nb, rest)
-			buf = nb
+			firstLine += lines
+			buf = next
 		}
 	}()
 	for w := 0; w < workers; w++ {
+		wp := *p // each worker keeps its own parsing state (date cache)
 		go func() {
 			for j := range jobs {
-				parseChunk(r, p, j)
+				parseChunk(r, &wp, j)
+				select {
+				case ps.freeBufs <- j.data[:0]:
+				default:
+				}
 			}
 		}()
 	}
@@ -186,7 +216,10 @@ func (r *Reader) nextChunk() error {
 	if ps.cur != nil {
 		clear(ps.cur.errs)
 		ps.cur.errs = ps.cur.errs[:0]
-		chunkPool.Put(ps.cur)
+		select {
+		case ps.freeRes <- ps.cur:
+		default:
+		}
 		ps.cur = nil
 	}
 	res, ok := <-ps.order

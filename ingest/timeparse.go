@@ -57,6 +57,60 @@ func num(b []byte, i, min, max int) (v, next int, ok bool) {
 	return v, j, j-i >= min
 }
 
+// hourParser parses hour-ending timestamps, remembering the last date seen
+// so that the common layouts cost a few comparisons per row.
+type hourParser struct {
+	date [10]byte
+	days int64
+	ok   bool
+}
+
+func digit2(b []byte, i int) (int, bool) {
+	a, c := b[i]-'0', b[i+1]-'0'
+	return int(a)*10 + int(c), a <= 9 && c <= 9
+}
+
+// parse is parseHourEnd with a fast path for YYYY-MM-DDTHH:MM:SS+08:00,
+// YYYY-MM-DDTHH:MM+08:00 and YYYY-MM-DD HH:MM (Beijing); anything else
+// goes through parseHourEnd.
+func (hp *hourParser) parse(b []byte) (int64, timeError) {
+	var h, mi, sec int
+	var ok1, ok2, ok3 bool
+	if len(b) < 16 || b[4] != '-' || b[7] != '-' {
+		return parseHourEnd(b)
+	}
+	for _, i := range [...]int{0, 1, 2, 3, 5, 6, 8, 9} {
+		if b[i] < '0' || b[i] > '9' {
+			return parseHourEnd(b)
+		}
+	}
+	switch {
+	case len(b) == 25 && b[10] == 'T' && b[13] == ':' && b[16] == ':' && string(b[19:]) == "+08:00":
+		h, ok1 = digit2(b, 11)
+		mi, ok2 = digit2(b, 14)
+		sec, ok3 = digit2(b, 17)
+	case len(b) == 22 && b[10] == 'T' && b[13] == ':' && string(b[16:]) == "+08:00",
+		len(b) == 16 && b[10] == ' ' && b[13] == ':':
+		h, ok1 = digit2(b, 11)
+		mi, ok2 = digit2(b, 14)
+		ok3 = true
+	default:
+		return parseHourEnd(b)
+	}
+	if !ok1 || !ok2 || !ok3 || h > 23 || mi != 0 || sec != 0 {
+		return parseHourEnd(b) // 24:00, errors and their messages
+	}
+	if !hp.ok || string(b[:10]) != string(hp.date[:]) {
+		t, err := parseHourEnd(append(append(hp.date[:0:0], b[:10]...), " 00:00"...))
+		if err != "" {
+			return parseHourEnd(b)
+		}
+		copy(hp.date[:], b[:10])
+		hp.days, hp.ok = t+beijingOffset, true
+	}
+	return hp.days + int64(h)*3600 - beijingOffset, ""
+}
+
 // parseHourEnd parses an hour-ending timestamp and returns it as Unix
 // seconds. Accepted: ISO 8601 date and time separated by 'T' or a blank,
 // with an optional offset (Z, ±HH:MM, ±HHMM, ±HH); without an offset the

@@ -125,3 +125,22 @@ func FuzzParseHourEnd(f *testing.F) {
 		}
 	})
 }
+
+// FuzzHourParser checks the cached fast path against parseHourEnd, with
+// the cache primed by a previous timestamp.
+func FuzzHourParser(f *testing.F) {
+	f.Add("2019-01-01T01:00:00+08:00", "2019-01-01T02:00:00+08:00")
+	f.Add("2019-01-01 01:00", "2019-01-02 23:00")
+	f.Add("2019-02-28T05:00+08:00", "2019-02-29T05:00+08:00")
+	f.Add("2019-01-01T01:00:00+08:00", "2019-01-01T24:00:00+08:00")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		var hp hourParser
+		for _, s := range []string{a, b, a} {
+			got, gerr := hp.parse([]byte(s))
+			want, werr := parseHourEnd([]byte(s))
+			if got != want || gerr != werr {
+				t.Fatalf("parse(%q) = %d, %q; parseHourEnd = %d, %q", s, got, gerr, want, werr)
+			}
+		}
+	})
+}

@@ -77,6 +77,7 @@ type wide struct {
 	flag     [standard.NumPollutants]int
 	colName  [standard.NumPollutants]string
 	flagName [standard.NumPollutants]string
+	hours    hourParser
 }
 
 func newWide(r *Reader, header []string) (parser, error) {
@@ -148,7 +149,7 @@ func (p *wide) parse(r *Reader, f [][]byte, line int) {
 		r.rowErr(line, "station", "", "a station code", "row")
 		return
 	}
-	sec, terr := parseHourEnd(f[p.time])
+	sec, terr := p.hours.parse(f[p.time])
 	if terr != "" {
 		r.rowErr(line, "time", shorten(f[p.time]), string(terr), "row")
 		return

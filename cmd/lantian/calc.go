@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -124,6 +125,11 @@ func runCalc(args []string, stdout, stderr io.Writer) error {
 			return errUsage
 		}
 	}
+
+	// The command holds the whole input as compact series and produces
+	// little garbage; a lazier collector saves a third of the CPU time on
+	// large inputs at the cost of a larger peak heap.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 
 	bad := 0 // rejected rows and unreadable files
 	in := calc.PeriodInput{From: from, To: to, Names: map[string]string{}}

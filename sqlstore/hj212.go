@@ -135,6 +135,7 @@ func (db *DB) StoreBatch(ctx context.Context, b gateway.Batch) error {
 	if err := db.ensurePartitions(ctx, times); err != nil {
 		return err
 	}
+	defer db.statsChanged()
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		bySource := map[string][]lantian.HourRecord{}
 		for _, r := range hours {

@@ -71,6 +71,7 @@ type DB struct {
 
 	mu      sync.Mutex
 	sources map[string]int64 // source name → id, filled lazily
+	kick    chan struct{}    // wakes the background refresher, when one runs
 
 	// refresh serialises statistics recomputation within the process.
 	refresh sync.Mutex

@@ -466,11 +466,56 @@ func dayAQI(d *standard.Daily) int {
 	return 0
 }
 
-// statsChanged is called after a commit that marked days; the statistics
-// are recomputed by the next RefreshStats (the importer calls it after each
-// file, the server periodically) and reads never wait for it: they compute
-// marked days on the fly.
-func (db *DB) statsChanged() {}
+// statsChanged is called after a commit that marked days. It wakes the
+// background refresher, if one runs; otherwise the days wait for the next
+// RefreshStats (the importer calls it after its files). Reads never wait
+// for either: they compute marked days on the fly.
+func (db *DB) statsChanged() {
+	db.mu.Lock()
+	kick := db.kick
+	db.mu.Unlock()
+	if kick != nil {
+		select {
+		case kick <- struct{}{}:
+		default: // a refresh is already due
+		}
+	}
+}
+
+// StartRefresher recomputes marked statistics in the background until ctx
+// ends: after every commit that marked days, at most once per gap, so that
+// a stream of small writes (the HJ 212 gateway) costs one recomputation per
+// gap. Errors go to onErr (which may be nil) and the marks stay for the
+// next round.
+func (db *DB) StartRefresher(ctx context.Context, gap time.Duration, onErr func(error)) {
+	kick := make(chan struct{}, 1)
+	db.mu.Lock()
+	db.kick = kick
+	db.mu.Unlock()
+	kick <- struct{}{} // marks left by an earlier process
+	go func() {
+		defer func() {
+			db.mu.Lock()
+			db.kick = nil
+			db.mu.Unlock()
+		}()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-kick:
+			}
+			if _, err := db.RefreshStats(ctx); err != nil && onErr != nil && ctx.Err() == nil {
+				onErr(err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(gap):
+			}
+		}
+	}()
+}
 
 // ---- reads ----
 

@@ -584,3 +584,33 @@ func TestConcurrentReadersOneWriter(t *testing.T) {
 		}
 	})
 }
+
+// TestRefresher: with the background refresher running, a write's days are
+// recomputed without anyone calling RefreshStats.
+func TestRefresher(t *testing.T) {
+	forEach(t, func(t *testing.T, db *DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		seed(t, db)
+		db.StartRefresher(ctx, 10*time.Millisecond, func(err error) { t.Error(err) })
+		if _, err := db.WriteHours(ctx, dayOf("2403A", hour(2019, 1, 1, 0), 300)); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			var marks, stats int
+			db.r.QueryRowContext(ctx, `SELECT count(*) FROM dirty_day`).Scan(&marks)
+			// The station-day; the area-day has too few stations (one of
+			// two) for any valid hour, so it holds no data and is not stored.
+			db.r.QueryRowContext(ctx, `SELECT count(*) FROM stat_day WHERE kind = 'station'`).Scan(&stats)
+			if marks == 0 && stats == 1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after 20 s: %d marks left, %d statistics stored", marks, stats)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		cancel()
+	})
+}

@@ -580,6 +580,7 @@ func (db *DB) WriteHours(ctx context.Context, recs []lantian.HourRecord) (lantia
 	if err != nil {
 		return lantian.WriteResult{}, err
 	}
+	db.statsChanged()
 	return res, nil
 }
 

@@ -130,8 +130,13 @@ func redact(v any) any {
 	case map[string]any:
 		for k, val := range x {
 			if secretField(k) {
-				if val != nil && val != "" {
-					x[k] = "[redacted]"
+				switch val.(type) {
+				case nil, bool, json.Number:
+					// A flag or a count ("has_password": true) is no secret.
+				default:
+					if val != "" {
+						x[k] = "[redacted]"
+					}
 				}
 				continue
 			}

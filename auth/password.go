@@ -88,7 +88,7 @@ func decodeHash(encoded string) (Params, []byte, []byte, error) {
 		return p, nil, nil, fmt.Errorf("bad argon2 parameters %q", parts[3])
 	}
 	// Refuse parameters that would let a planted hash exhaust the server.
-	if p.Memory > 1<<20 || p.Time > 16 || p.Threads == 0 || p.Time == 0 || p.Memory < 8*uint32(p.Threads) {
+	if p.Memory > 256*1024 || p.Time > 10 || p.Threads == 0 || p.Time == 0 || p.Memory < 8*uint32(p.Threads) {
 		return p, nil, nil, fmt.Errorf("argon2 parameters out of range %q", parts[3])
 	}
 	b64 := base64.RawStdEncoding

@@ -496,6 +496,10 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusInternalServerError {
 		slogFrom(r).Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
+	if status == http.StatusForbidden && wantsPage(r) {
+		renderPage(w, status, "denied.html", map[string]any{"Status": status, "Message": msg})
+		return
+	}
 	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
 }
 

@@ -16,6 +16,9 @@ import (
 type list[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"next_cursor,omitempty"`
+	// Units states the units of the items' concentrations, where they
+	// have any.
+	Units map[string]any `json:"units,omitempty"`
 }
 
 // pageByCode pages items ordered by code: limit items after the cursor.
@@ -168,7 +171,7 @@ func (s *Server) apiStationObservations(w http.ResponseWriter, r *http.Request) 
 		s.fail(w, r, err)
 		return
 	}
-	out := list[ObservationView]{Items: []ObservationView{}}
+	out := list[ObservationView]{Items: []ObservationView{}, Units: units()}
 	if len(recs) > limit {
 		recs = recs[:limit]
 		last := recs[len(recs)-1]

@@ -113,7 +113,7 @@ func (s *Server) pageRealtime(w http.ResponseWriter, r *http.Request) {
 			if v.Level > 0 && language(w, r) == langEN {
 				cat = standard.Level(v.Level).CategoryEN()
 			}
-			row := []Cell{{Text: name, Href: link + v.Code}, {Text: v.Area}, {Text: v.Time}, {Text: aqi, Colour: v.Colour, Class: levelClass(v.Level)}, {Text: cat}, {Text: strings.Join(v.Primary, "、")}}
+			row := []Cell{{Text: name, Href: link + v.Code}, {Text: v.AreaName}, {Text: v.Time}, {Text: aqi, Colour: v.Colour, Class: levelClass(v.Level)}, {Text: cat}, {Text: strings.Join(v.Primary, "、")}}
 			for _, p := range standard.Pollutants {
 				row = append(row, Cell{Text: v.Values[p.Code()].String()})
 			}

@@ -15,6 +15,7 @@ type StationAQI struct {
 	Code      string          `json:"code"`
 	Name      string          `json:"name"`
 	Area      string          `json:"area,omitempty"`
+	AreaName  string          `json:"area_name,omitempty"`
 	Kind      string          `json:"kind,omitempty"`
 	Lon       float64         `json:"lon,omitempty"`
 	Lat       float64         `json:"lat,omitempty"`
@@ -91,6 +92,13 @@ func (s *Server) realtime(ctx context.Context) (*Realtime, error) {
 		areas, err := s.store.Areas(ctx, lantian.AreaFilter{})
 		if err != nil {
 			return nil, err
+		}
+		names := map[string]string{}
+		for _, ar := range areas {
+			names[ar.Code] = ar.Name
+		}
+		for i := range rt.Stations {
+			rt.Stations[i].AreaName = names[rt.Stations[i].Area]
 		}
 		for _, ar := range areas {
 			if v, ok := s.areaRealtime(ar, areaLatest[ar.Code]); ok {

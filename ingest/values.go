@@ -28,6 +28,31 @@ var DefaultLimits = Limits{
 // parseConc parses an exact decimal with at most three decimals from b
 // (surrounding blanks allowed). Empty is Missing. It does not allocate.
 func parseConc(b []byte) (v standard.Conc, ok bool) {
+	// Fast path for what monitoring files hold: up to six digits and at
+	// most one decimal ("35", "0.8", "118.5").
+	if n := len(b); n > 0 && n <= 8 {
+		var x int64
+		i := 0
+		for ; i < n && i < 6; i++ {
+			d := b[i] - '0'
+			if d > 9 {
+				break
+			}
+			x = x*10 + int64(d)
+		}
+		switch {
+		case i == n:
+			return standard.Conc(x * standard.ConcScale), true
+		case i > 0 && i == n-2 && b[i] == '.' && b[i+1]-'0' <= 9:
+			return standard.Conc(x*standard.ConcScale + int64(b[i+1]-'0')*100), true
+		}
+	}
+	return parseConcSlow(b)
+}
+
+// parseConcSlow is the general form of parseConc: blanks, signs, up to
+// three decimals, trailing zeros beyond them.
+func parseConcSlow(b []byte) (v standard.Conc, ok bool) {
 	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
 		b = b[1:]
 	}

@@ -12,7 +12,18 @@
 //
 // All routes are declared in one table (Server.routes), which the tests
 // compare with the OpenAPI document.
+//
+// Front-end assets: ECharts comes from npm, pinned exactly in
+// web/ui/package.json and package-lock.json. `go generate ./web` (after
+// `npm ci` in web/ui) copies its dist/echarts.min.js into static/vendor/
+// and records version and SHA-256 in static/vendor/MANIFEST; the copy is
+// committed and embedded, so building needs no npm and nothing is loaded
+// from the internet at run time. TestVendoredECharts checks the copy
+// against the manifest and the lock file, and against node_modules where
+// `npm ci` has run (always in CI).
 package web
+
+//go:generate sh ui/vendor.sh
 
 import (
 	"context"
@@ -199,6 +210,25 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/plans", s.apiPlans},
 		{"GET /api/v1/plans/{id}", s.apiPlan},
 		{"GET /api/v1/plans/{id}/tasks", s.apiPlanTasks},
+
+		// Task ledger (任务台账): derived statuses, reports, views, export.
+		{"GET /ledger", s.pageLedger},
+		{"GET /ledger/tasks/{number}", s.pageLedgerTask},
+		{"POST /ledger/tasks/{number}/reports", s.pageLedgerReport},
+		{"GET /ledger/scorecards", s.pageLedgerScorecards},
+		{"GET /api/v1/plans/{id}/ledger", s.apiLedger},
+		{"GET /api/v1/plans/{id}/ledger/tasks/{number}", s.apiLedgerTask},
+		{"GET /api/v1/plans/{id}/ledger/export", s.apiLedgerExport},
+		{"GET /api/v1/plans/{id}/milestones", s.apiLedgerMilestones},
+		{"GET /api/v1/plans/{id}/indicators", s.apiLedgerIndicators},
+		{"GET /api/v1/plans/{id}/alerts", s.apiLedgerAlerts},
+		{"GET /api/v1/plans/{id}/reports", s.apiLedgerReports},
+		{"POST /api/v1/plans/{id}/reports", s.apiLedgerReport},
+		{"GET /api/v1/plans/{id}/views/sections", s.apiLedgerSections},
+		{"GET /api/v1/plans/{id}/views/departments", s.apiLedgerDepartments},
+		{"GET /api/v1/plans/{id}/views/areas", s.apiLedgerAreas},
+		{"GET /api/v1/plans/{id}/scorecards", s.apiLedgerScorecards},
+		{"GET /api/v1/plans/{id}/targets", s.apiLedgerTargets},
 	}
 }
 

@@ -64,9 +64,11 @@ type hourWriter struct {
 	stations map[string]stationRef
 	seen     map[hourKey]seenHour // nil: no within-run duplicate check
 	dirty    map[dirtyKey]struct{}
-	months   map[string]bool // PostgreSQL partitions known to exist for this run
-	staged   bool            // PostgreSQL: rows go to the staging table, merged at commit
-	direct   bool            // PostgreSQL: try copying straight into observation first
+	months   map[string]bool     // PostgreSQL partitions known to exist for this run
+	staged   bool                // PostgreSQL: rows go to the staging table, merged at commit
+	direct   bool                // PostgreSQL: try copying straight into observation first
+	pending  []obsRow            // PostgreSQL: rows gathered for the next COPY
+	direct2  lantian.WriteResult // PostgreSQL: rows copied straight in
 	now      time.Time
 	res      lantian.WriteResult
 	full     *sql.Stmt // the prepared upsert of a full batch
@@ -255,7 +257,7 @@ func (w *hourWriter) write(ctx context.Context, recs []lantian.HourRecord) (lant
 	}
 	var err error
 	if w.staged {
-		err = w.stage(ctx, rows, &res)
+		err = w.stage(ctx, rows)
 	} else {
 		err = w.upsert(ctx, rows, &res)
 	}
@@ -433,7 +435,26 @@ func (w *hourWriter) createStage(ctx context.Context) error {
 // observation inside a savepoint — COPY speed for the common case of
 // loading new data; the first batch that collides with stored hours is
 // rolled back to the savepoint and staged, as is everything after it.
-func (w *hourWriter) stage(ctx context.Context, rows []obsRow, res *lantian.WriteResult) error {
+func (w *hourWriter) stage(ctx context.Context, rows []obsRow) error {
+	// Rows are gathered into large COPYs: each COPY is a round trip and a
+	// savepoint. The counts of gathered rows are added at commit.
+	w.pending = append(w.pending, rows...)
+	if len(w.pending) < copyBatch {
+		return nil
+	}
+	return w.flushPending(ctx)
+}
+
+// copyBatch is the number of rows gathered per COPY.
+const copyBatch = 32768
+
+func (w *hourWriter) flushPending(ctx context.Context) error {
+	rows := w.pending
+	w.pending = nil
+	if len(rows) == 0 {
+		return nil
+	}
+	res := &w.direct2
 	if w.direct {
 		ok, err := w.copyDirect(ctx, rows)
 		if err != nil {
@@ -504,7 +525,10 @@ func (w *hourWriter) copyDirect(ctx context.Context, rows []obsRow) (bool, error
 
 // merge moves the staged rows into observation in one statement.
 func (w *hourWriter) merge(ctx context.Context) (lantian.WriteResult, error) {
-	var res lantian.WriteResult
+	if err := w.flushPending(ctx); err != nil {
+		return lantian.WriteResult{}, err
+	}
+	res := w.direct2
 	var total int
 	if err := w.ex.QueryRowContext(ctx, `SELECT count(*) FROM `+stageTable).Scan(&total); err != nil {
 		return res, fmt.Errorf("count staged rows: %w", err)
@@ -518,8 +542,9 @@ func (w *hourWriter) merge(ctx context.Context) (lantian.WriteResult, error) {
 	if err != nil {
 		return res, err
 	}
-	res.Inserted, res.Revised = changed[0], changed[1]
-	res.Unchanged = total - changed[0] - changed[1]
+	res.Inserted += changed[0]
+	res.Revised += changed[1]
+	res.Unchanged += total - changed[0] - changed[1]
 	return res, nil
 }
 

@@ -77,7 +77,7 @@ func runCalc(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.raw, "raw", false, "daily: print the exact unrounded means instead of the values rounded as published")
 	fs.StringVar(&o.from, "from", "", "period: first day YYYY-MM-DD (required for period)")
 	fs.StringVar(&o.to, "to", "", "period: last day YYYY-MM-DD, inclusive (required for period)")
-	fs.StringVar(&o.stations, "stations", "", "period: station list CSV (CNEMC 监测点编码,监测点名称,城市,… or lantian code,name,kind,area,…) naming stations and mapping them to areas; adds one row per area")
+	fs.StringVar(&o.stations, "stations", "", "period: station list CSV(s), comma-separated: the CNEMC list (监测点编码,监测点名称,城市,…) or lantian's station layout (code,name,kind,area,…) plus optionally its area layout (code,name,level,parent); names the stations and adds one row per area, the mean of its evaluation stations")
 	fs.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "parallel workers for parsing and computing")
 	fs.IntVar(&o.maxErrors, "max-errors", 100, "report at most this many bad rows per file on standard error (all are counted)")
 	files, err := parseFlags(fs, args[1:])
@@ -138,15 +138,20 @@ func runCalc(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stderr, "lantian calc: --stations applies to the period table only")
 			return errUsage
 		}
-		list, n, err := readStationList(o.stations, stderr, o.maxErrors)
-		if err != nil {
-			return err
+		var all ingest.StationList
+		for _, path := range splitList(o.stations) {
+			list, n, err := readStationList(path, stderr, o.maxErrors)
+			if err != nil {
+				return err
+			}
+			bad += n
+			all.Stations = append(all.Stations, list.Stations...)
+			all.Areas = append(all.Areas, list.Areas...)
 		}
-		bad += n
-		for _, s := range list.Stations {
+		for _, s := range all.Stations {
 			in.Names[s.Code] = s.Name
 		}
-		in.Groups = calc.Groups(list.Stations, list.Areas)
+		in.Groups = calc.Groups(all.Stations, all.Areas)
 	}
 
 	col := calc.NewCollector()

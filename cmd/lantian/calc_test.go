@@ -134,3 +134,57 @@ func TestCalcBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestCalcPeriodLantianStations maps the Nanyang stations to counties with
+// lantian's own station and area layouts: the city row averages the
+// national stations of its counties, each county its own.
+func TestCalcPeriodLantianStations(t *testing.T) {
+	dir := t.TempDir()
+	st := filepath.Join(dir, "stations.csv")
+	ar := filepath.Join(dir, "areas.csv")
+	if err := os.WriteFile(st, []byte("code,name,kind,area,lon,lat,evaluation,mn,active_from,active_to\n"+
+		"2403A,环保局,national,411302,,,true,,,\n2404A,瓦房庄,national,411302,,,true,,,\n2405A,汉画馆,national,411303,,,true,,,\n"+
+		"2406A,气象站,national,411303,,,true,,,\n2407A,理工学院,national,411303,,,true,,,\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(ar, []byte("code,name,level,parent\n411300,南阳市,city,\n411302,宛城区,county,411300\n411303,卧龙区,county,411300\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	args := []string{"calc", "period", "--from", "2019-01-01", "--to", "2019-01-07", "--stations", st + "," + ar, calcData + "nanyang_2019-01-01_07.csv"}
+	if code := runMain(args, &out, &errb); code != 0 {
+		t.Fatalf("exit status %d: %s", code, errb.String())
+	}
+	want := map[string]string{
+		"411300": "2403A;2404A;2405A;2406A;2407A",
+		"411302": "2403A;2404A",
+		"411303": "2405A;2406A;2407A",
+	}
+	got := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n")[1:] {
+		f := strings.Split(l, ",")
+		if f[0] != "station" {
+			got[f[1]] = f[len(f)-1]
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("area rows %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("area %s averages %q, want %q", k, got[k], v)
+		}
+	}
+	// The city row must equal the golden city row, which was computed from
+	// the CNEMC list mapping the same five stations to 411300.
+	golden, _ := os.ReadFile(filepath.Join(calcData, "golden", "period.csv"))
+	var goldenCity string
+	for _, l := range strings.Split(string(golden), "\n") {
+		if strings.HasPrefix(l, "city,411300,") {
+			goldenCity = l
+		}
+	}
+	if !strings.Contains(out.String(), goldenCity) || goldenCity == "" {
+		t.Errorf("city row differs from the golden one:\n%s\nwant %s", out.String(), goldenCity)
+	}
+}

@@ -91,6 +91,12 @@ func Load(ctx context.Context, st lantian.Store, fsys fs.FS, log *slog.Logger) e
 	}
 	// 2. The plan's areas below the city (counties, districts, zones).
 	for _, p := range plans {
+		if p.Fictional {
+			// Example plans of fictional places show that a second plan
+			// loads; their areas are not part of the demo city.
+			log.Info("demo data: plan is fictional, its areas are not loaded", "plan", p.ID)
+			continue
+		}
 		if err := importPlanAreas(ctx, st, p, log); err != nil {
 			return err
 		}

@@ -161,3 +161,14 @@ func TestRulesFor(t *testing.T) {
 		t.Error("edition 2020 accepted")
 	}
 }
+
+func TestFormatConc(t *testing.T) {
+	for _, tc := range []struct {
+		v   int64
+		dec int
+	}{{0, 0}, {35000, 0}, {1200, 1}, {1000, 1}, {75, 3}, {-1500, 1}, {123456789, 2}, {999, 0}} {
+		if got, want := formatConc(tc.v, tc.dec), standard.FormatScaled(tc.v, 3, tc.dec); got != want {
+			t.Errorf("formatConc(%d, %d) = %q, standard.FormatScaled = %q", tc.v, tc.dec, got, want)
+		}
+	}
+}

@@ -127,6 +127,8 @@ func (c *Collector) Len() int { return len(c.byCode) }
 // Series returns one series per station, sorted by station code, all over
 // the same whole days (the union of every station's days), as
 // standard.AreaSeries requires. It returns nil when nothing was collected.
+// The series take over the collector's buffers: the collector is empty
+// afterwards.
 func (c *Collector) Series() []*standard.Series {
 	if len(c.byCode) == 0 {
 		return nil
@@ -140,14 +142,40 @@ func (c *Collector) Series() []*standard.Series {
 	}
 	sort.Strings(codes)
 	out := make([]*standard.Series, len(codes))
+	ndays := int(end - first)
 	for i, code := range codes {
 		b := c.byCode[code]
-		s := standard.NewSeries(code, standard.DayFromNumber(first), int(end-first))
-		off := int(b.firstDay-first) * 24
-		for p := range s.V {
-			copy(s.V[p][off:], b.vals[p])
+		// A series over zero days, then given the station's buffer: the
+		// common case (every station over the same days) needs no copy.
+		s := standard.NewSeries(code, standard.DayFromNumber(first), 0)
+		s.Days = ndays
+		if b.firstDay != first || b.days != end-first {
+			b.rebase(first, end)
 		}
+		for p := range s.V {
+			s.V[p] = b.vals[p][: 24*ndays : 24*ndays]
+		}
+		b.vals = [standard.NumPollutants][]standard.Conc{} // the series owns them now
+		b.any = false
 		out[i] = s
 	}
+	c.byCode = map[string]*stationBuf{}
+	c.last = nil
 	return out
+}
+
+// rebase moves the buffer onto the days first … end−1.
+func (b *stationBuf) rebase(first, end int32) {
+	n := int(end-first) * 24
+	off := int(b.firstDay-first) * 24
+	buf := make([]standard.Conc, standard.NumPollutants*n)
+	for i := range buf {
+		buf[i] = standard.Missing
+	}
+	for p := range b.vals {
+		nv := buf[p*n : (p+1)*n : (p+1)*n]
+		copy(nv[off:], b.vals[p])
+		b.vals[p] = nv
+	}
+	b.firstDay, b.days = first, end-first
 }

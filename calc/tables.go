@@ -3,6 +3,7 @@ package calc
 import (
 	"io"
 	"math/big"
+	"strconv"
 	"runtime"
 	"strings"
 	"sync"
@@ -69,7 +70,29 @@ func concCell(p standard.Pollutant, c standard.Conc) Cell {
 	if c == standard.Missing {
 		return Empty
 	}
-	return Num(standard.FormatScaled(int64(c), 3, p.PublishedDecimals()))
+	return Num(formatConc(int64(c), p.PublishedDecimals()))
+}
+
+// formatConc formats v thousandths with exactly decimals (0…3) decimals,
+// truncating (callers round first); it is standard.FormatScaled without
+// fmt, as the daily table formats millions of values.
+func formatConc(v int64, decimals int) string {
+	var buf [24]byte
+	b := buf[:0]
+	if v < 0 {
+		b = append(b, '-')
+		v = -v
+	}
+	b = strconv.AppendInt(b, v/standard.ConcScale, 10)
+	if decimals > 0 {
+		frac := v % standard.ConcScale
+		b = append(b, '.')
+		for div := int64(standard.ConcScale / 10); decimals > 0; decimals-- {
+			b = append(b, byte('0'+frac/div%10))
+			div /= 10
+		}
+	}
+	return string(b)
 }
 
 // valueCell formats an aggregate: rounded as published, or exact when raw.

@@ -245,7 +245,11 @@ func (r *Reader) nextChunk() error {
 		if r.wideDuplicate(st, o.Time.Unix(), &o.Values, &o.Flags, res.lines[i]) {
 			continue
 		}
-		q = append(q, *o)
+		if len(q) != i { // compact only after a dropped duplicate
+			q = append(q, *o)
+		} else {
+			q = q[:i+1]
+		}
 	}
 	r.queue = q
 	if len(r.errs) > nerr {

@@ -3,8 +3,8 @@ package calc
 import (
 	"io"
 	"math/big"
-	"strconv"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"

@@ -27,7 +27,8 @@ var (
 
 // PutDevice registers a data logger or replaces its registration. The
 // station must exist (an ambient station, or a pollution source registered
-// as a station of its own).
+// as a station of its own). Replacing a registration keeps its disabled
+// state (SetDeviceDisabled).
 func (db *DB) PutDevice(ctx context.Context, d gateway.Device) error {
 	if strings.TrimSpace(d.MN) == "" || d.MN != strings.TrimSpace(d.MN) {
 		return lantian.Errorf(lantian.EINVALID, "device MN %q: want a non-empty MN without surrounding spaces", d.MN)
@@ -47,9 +48,9 @@ func (db *DB) PutDevice(ctx context.Context, d gateway.Device) error {
 		return err
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, db.q(`INSERT INTO device (mn, password, station, st, units) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (mn) DO UPDATE SET password = excluded.password, station = excluded.station, st = excluded.st, units = excluded.units`),
-			d.MN, d.Password, d.Station, d.ST, string(uj))
+		_, err := tx.ExecContext(ctx, db.q(`INSERT INTO device (mn, password, station, st, units, updated) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (mn) DO UPDATE SET password = excluded.password, station = excluded.station, st = excluded.st, units = excluded.units, updated = excluded.updated`),
+			d.MN, d.Password, d.Station, d.ST, string(uj), db.d.timeArg(db.now()))
 		return wrap(err, "register device %s", d.MN)
 	})
 }
@@ -81,11 +82,12 @@ func scanDevice(sc interface{ Scan(...any) error }) (gateway.Device, error) {
 	return d, nil
 }
 
-// LookupDevice implements gateway.Registry.
+// LookupDevice implements gateway.Registry. A disabled device is unknown
+// to the gateway: its packets are refused like those of an unregistered MN.
 func (db *DB) LookupDevice(ctx context.Context, mn string) (gateway.Device, error) {
-	d, err := scanDevice(db.r.QueryRowContext(ctx, db.q(`SELECT mn, password, station, st, units FROM device WHERE mn = ?`), mn))
+	d, err := scanDevice(db.r.QueryRowContext(ctx, db.q(`SELECT mn, password, station, st, units FROM device WHERE mn = ? AND disabled = `+db.d.False), mn))
 	if errors.Is(err, sql.ErrNoRows) {
-		return d, fmt.Errorf("MN %q: %w", mn, gateway.ErrUnknownDevice)
+		return d, fmt.Errorf("MN %q (unregistered or disabled): %w", mn, gateway.ErrUnknownDevice)
 	}
 	return d, wrap(err, "look up device %s", mn)
 }

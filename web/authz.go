@@ -49,6 +49,28 @@ var routeRules = map[string]auth.Rule{
 	"GET /api/v1/plans":                               auth.Requires(auth.KindPlan, auth.Read),
 	"GET /api/v1/plans/{id}":                          auth.Requires(auth.KindPlan, auth.Read),
 	"GET /api/v1/plans/{id}/tasks":                    auth.Requires(auth.KindPlan, auth.Read),
+
+	// Task ledger: people read the progress; reporting is scoped (a
+	// department for its own tasks, a county for its area's share, the
+	// commission office and administrators for anyone), decided per
+	// report by fileReport through auth.Check.
+	"GET /ledger":                                  auth.Requires(auth.KindProgress, auth.Read),
+	"GET /ledger/tasks/{number}":                   auth.Requires(auth.KindProgress, auth.Read),
+	"POST /ledger/tasks/{number}/reports":          auth.Requires(auth.KindProgress, auth.Create),
+	"GET /ledger/scorecards":                       auth.Requires(auth.KindProgress, auth.Read),
+	"GET /api/v1/plans/{id}/ledger":                auth.Requires(auth.KindProgress, auth.Read),
+	"GET /api/v1/plans/{id}/ledger/tasks/{number}": auth.Requires(auth.KindProgress, auth.Read),
+	"GET /api/v1/plans/{id}/ledger/export":         auth.Requires(auth.KindProgress, auth.Read),
+	"GET /api/v1/plans/{id}/milestones":            auth.Requires(auth.KindProgress, auth.Read),
+	"GET /api/v1/plans/{id}/indicators":            auth.Requires(auth.KindProgress, auth.Read),
+	"GET /api/v1/plans/{id}/alerts":                auth.Requires(auth.KindProgress, auth.Read),
+	"GET /api/v1/plans/{id}/reports":               auth.Requires(auth.KindProgress, auth.Read),
+	"POST /api/v1/plans/{id}/reports":              auth.Requires(auth.KindProgress, auth.Create),
+	"GET /api/v1/plans/{id}/views/sections":        auth.Requires(auth.KindProgress, auth.Read),
+	"GET /api/v1/plans/{id}/views/departments":     auth.Requires(auth.KindProgress, auth.Read),
+	"GET /api/v1/plans/{id}/views/areas":           auth.Requires(auth.KindProgress, auth.Read),
+	"GET /api/v1/plans/{id}/scorecards":            auth.Requires(auth.KindProgress, auth.Read),
+	"GET /api/v1/plans/{id}/targets":               auth.Requires(auth.KindProgress, auth.Read),
 }
 
 // checkRules reports the first route of the table without a rule.

@@ -55,6 +55,27 @@ var routeByRole = authtest.Expect{
 	"GET /api/v1/plans/{id}":                          "signed-in",
 	"GET /api/v1/plans/{id}/tasks":                    "signed-in",
 
+	// Task ledger: people read it (machines have no business there);
+	// reporting is for departments and counties on their own share, the
+	// commission office and administrators.
+	"GET /ledger":                                  "admin analyst leader commission county department viewer",
+	"GET /ledger/tasks/{number}":                   "admin analyst leader commission county department viewer",
+	"POST /ledger/tasks/{number}/reports":          "admin commission county department",
+	"GET /ledger/scorecards":                       "admin analyst leader commission county department viewer",
+	"GET /api/v1/plans/{id}/ledger":                "admin analyst leader commission county department viewer",
+	"GET /api/v1/plans/{id}/ledger/tasks/{number}": "admin analyst leader commission county department viewer",
+	"GET /api/v1/plans/{id}/ledger/export":         "admin analyst leader commission county department viewer",
+	"GET /api/v1/plans/{id}/milestones":            "admin analyst leader commission county department viewer",
+	"GET /api/v1/plans/{id}/indicators":            "admin analyst leader commission county department viewer",
+	"GET /api/v1/plans/{id}/alerts":                "admin analyst leader commission county department viewer",
+	"GET /api/v1/plans/{id}/reports":               "admin analyst leader commission county department viewer",
+	"POST /api/v1/plans/{id}/reports":              "admin commission county department",
+	"GET /api/v1/plans/{id}/views/sections":        "admin analyst leader commission county department viewer",
+	"GET /api/v1/plans/{id}/views/departments":     "admin analyst leader commission county department viewer",
+	"GET /api/v1/plans/{id}/views/areas":           "admin analyst leader commission county department viewer",
+	"GET /api/v1/plans/{id}/scorecards":            "admin analyst leader commission county department viewer",
+	"GET /api/v1/plans/{id}/targets":               "admin analyst leader commission county department viewer",
+
 	// Accounts, tokens and the audit log (package auth).
 	"POST /api/v1/session":            "public",
 	"GET /api/v1/session":             "signed-in",
@@ -136,8 +157,14 @@ func TestAuthRouteByRole(t *testing.T) {
 			routes[i].Path = strings.Replace(r.Path, "{id}", fmt.Sprint(info.ID), 1)
 		}
 	}
-	params := map[string]string{"code": "411300", "period": "monthly", "id": "nanyang-2024-2025"}
+	params := map[string]string{"code": "411300", "period": "monthly", "id": "nanyang-2024-2025", "number": "30"}
 	body := func(route string) string {
+		if route == "POST /api/v1/plans/{id}/reports" {
+			// Task 30 is led by 生态环境局 and carried out by every county:
+			// each allowed role passes authorisation and is refused only
+			// for the missing content (400), so nothing is stored.
+			return `{"task":30}`
+		}
 		if route == "PUT /api/v1/users/{id}/password" {
 			return fmt.Sprintf(`{"password":%q,"current_password":%q}`, authtest.Password, authtest.Password)
 		}

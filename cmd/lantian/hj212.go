@@ -29,6 +29,7 @@ import (
 	"github.com/lantian-aq/lantian/hj212"
 	"github.com/lantian-aq/lantian/hj212/gateway"
 	"github.com/lantian-aq/lantian/ingest"
+	"github.com/lantian-aq/lantian/sqlstore"
 	"github.com/lantian-aq/lantian/standard"
 )
 
@@ -43,7 +44,8 @@ func runHJ212(args []string, stdout, stderr io.Writer) error {
   decode   print the fields of HJ 212 packets (arguments, or one per line on stdin) and check length and CRC
   send     station emulator: send hourly/minute/real-time packets from a CSV or generated values, wait for
            acknowledgements, answer the platform's requests, report counts and latency
-  serve    run the HJ 212 gateway alone, with devices from a CSV and records appended to an fsync'd file
+  serve    run the HJ 212 gateway alone, with devices from a CSV and records appended to an fsync'd file,
+           or with --store on the platform's store (--data/--db) as registry and sink
            (inside the platform, 'lantian serve --hj212-addr' runs it on the store)`)
 		if len(args) == 0 {
 			return errUsage
@@ -766,7 +768,10 @@ func withStationPW(p *hj212.Packet, pw string) *hj212.Packet {
 // ---------------------------------------------------------------- serve
 
 func runHJ212Serve(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("hj212 serve", stderr, "--devices FILE [--addr HOST:PORT] [--out FILE | --memory] [flags]")
+	fs := newFlagSet("hj212 serve", stderr, "(--devices FILE [--out FILE | --memory] | --store [--data DIR] [--db URL]) [--addr HOST:PORT] [flags]")
+	var sf storeFlags
+	sf.register(fs)
+	useStore := fs.Bool("store", false, "use the platform's store (--data/--db): devices registered with 'lantian device add', records committed to the store before each acknowledgement")
 	addr := fs.String("addr", ":9212", "TCP listen address for data loggers")
 	devices := fs.String("devices", "", "device CSV: mn,password,station,st[,units] (required unless --device is given)")
 	var inline []string
@@ -809,8 +814,12 @@ func runHJ212Serve(args []string, stdout, stderr io.Writer) error {
 		}
 		devs = append(devs, d)
 	}
-	if len(devs) == 0 {
-		fmt.Fprintln(stderr, "lantian hj212 serve: no devices: give --devices FILE or --device MN,PW,STATION")
+	if *useStore && (len(devs) > 0 || *memory) {
+		fmt.Fprintln(stderr, "lantian hj212 serve: --store takes its devices and stores its records in the store: drop --devices, --device and --memory")
+		return errUsage
+	}
+	if len(devs) == 0 && !*useStore {
+		fmt.Fprintln(stderr, "lantian hj212 serve: no devices: give --devices FILE or --device MN,PW,STATION, or --store")
 		return errUsage
 	}
 	level := slog.LevelWarn
@@ -818,21 +827,45 @@ func runHJ212Serve(args []string, stdout, stderr io.Writer) error {
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	var sink gateway.Sink
-	if *memory {
+	var (
+		sink     gateway.Sink
+		registry gateway.Registry = gateway.NewMemoryRegistry(devs...)
+		where    string
+	)
+	switch {
+	case *useStore:
+		st, err := sqlstore.Open(context.Background(), sf.db, sf.data)
+		if err != nil {
+			return fmt.Errorf("open store: %w", err)
+		}
+		defer st.Close()
+		regs, err := st.Registrations(context.Background())
+		if err != nil {
+			return err
+		}
+		devs = devs[:0]
+		for _, r := range regs {
+			if !r.Disabled {
+				devs = append(devs, r.Device)
+			}
+		}
+		sink, registry = st, st
+		where = "the " + st.Dialect() + " store"
+	case *memory:
 		sink = &loggingSink{MemorySink: gateway.NewMemorySink(), w: stdout}
-	} else {
+	default:
 		fsink, err := gateway.OpenFileSink(*out)
 		if err != nil {
 			return err
 		}
 		defer fsink.Close()
 		sink = fsink
+		where = *out
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	g, err := gateway.New(gateway.Config{
-		Addr: *addr, Registry: gateway.NewMemoryRegistry(devs...), Sink: sink, Metrics: reg, Logger: logger,
+		Addr: *addr, Registry: registry, Sink: sink, Metrics: reg, Logger: logger,
 		MaxSegment: *maxSeg, MaxConns: *maxConns, MaxConnsPerAddr: *maxPerAddr, IdleTimeout: *idle, ReadTimeout: *readTO,
 		CalibrateTime: *calib, SendBuffer: *sndbuf,
 	})
@@ -846,7 +879,7 @@ func runHJ212Serve(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "HJ 212 gateway listening on %s with %d devices", g.Addr(), len(devs))
 	if !*memory {
-		fmt.Fprintf(stdout, ", records to %s", *out)
+		fmt.Fprintf(stdout, ", records to %s", where)
 	}
 	fmt.Fprintln(stdout)
 	var msrv *http.Server

@@ -13,6 +13,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"github.com/lantian-aq/lantian"
 	"github.com/lantian-aq/lantian/demo"
 	"github.com/lantian-aq/lantian/sqlstore"
@@ -20,17 +23,18 @@ import (
 )
 
 func init() {
-	register(command{name: "serve", summary: "start the platform: dashboard, REST API, /metrics (loads demo data on first start)", run: runServe})
+	register(command{name: "serve", summary: "start the platform: dashboard, REST API, /metrics, HJ 212 gateway with --hj212-addr (loads demo data on first start)", run: runServe})
 }
 
 func runServe(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", stderr, "[--addr HOST:PORT] [--data DIR] [--db URL]")
+	fs := newFlagSet("serve", stderr, "[--addr HOST:PORT] [--hj212-addr HOST:PORT] [--data DIR] [--db URL]")
 	var sf storeFlags
 	sf.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	noDemo := fs.Bool("no-demo", false, "do not load the demo data into an empty store")
 	verbose := fs.Bool("v", false, "log every request")
 	af := registerAuthFlags(fs)
+	gf := registerGatewayFlags(fs, "hj212-", "", "HJ 212 gateway: TCP address for data loggers (e.g. :9212); empty runs no gateway")
 	cacheTTL := fs.Duration("cache-ttl", 30*time.Second, "how long derived views (cards, rankings, details) are reused; new hours show after at most this long")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
@@ -75,7 +79,11 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Options{Store: st, Plans: plans, RootArea: "411300", Logger: log, CacheTTL: *cacheTTL, Auth: authSvc})
+	// One metrics registry: the web server's and the gateway's collectors
+	// all appear at /metrics.
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv, err := web.New(web.Options{Store: st, Plans: plans, RootArea: "411300", Logger: log, CacheTTL: *cacheTTL, Auth: authSvc, Registry: reg})
 	if err != nil {
 		return err
 	}
@@ -85,19 +93,32 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
+	gw, err := startStoreGateway(ctx, gf, st, reg, log, stdout)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	fmt.Fprintf(stdout, "lantian serving on http://%s/\n", ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
 	case err := <-errc:
+		if gw != nil {
+			gw.Shutdown(context.Background())
+		}
 		if !errors.Is(err, http.ErrServerClosed) {
 			return err
 		}
 	case <-ctx.Done():
 		log.Info("shutting down")
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if err := hs.Shutdown(sctx); err != nil {
+		var gerr error
+		if gw != nil {
+			// Packets already read are stored and acknowledged first.
+			gerr = gw.Shutdown(sctx)
+		}
+		if err := errors.Join(hs.Shutdown(sctx), gerr); err != nil {
 			return err
 		}
 	}

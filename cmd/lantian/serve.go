@@ -34,6 +34,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	noDemo := fs.Bool("no-demo", false, "do not load the demo data into an empty store")
 	verbose := fs.Bool("v", false, "log every request")
 	af := registerAuthFlags(fs)
+	pf := registerPlanFlags(fs)
 	gf := registerGatewayFlags(fs, "hj212-", "", "HJ 212 gateway: TCP address for data loggers (e.g. :9212); empty runs no gateway")
 	cacheTTL := fs.Duration("cache-ttl", 30*time.Second, "how long derived views (cards, rankings, details) are reused; new hours show after at most this long")
 	if _, err := parseFlags(fs, args); err != nil {
@@ -71,7 +72,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	plans, err := demo.Plans(lantian.DemoFS)
+	plans, err := pf.load()
 	if err != nil {
 		return err
 	}

@@ -77,7 +77,9 @@ func BenchmarkDailyMeans(b *testing.B) {
 	days := make([]Daily, s.Days)
 	measure(b, 1, func() {
 		for _, p := range [...]Pollutant{SO2, NO2, CO, PM10, PM25} {
-			dailyMeans(&r, p, s.V[p], days)
+			for d := range days {
+				dayMeanInto(p, r.MinHoursDaily, (*[24]Conc)(s.V[p][24*d:]), &days[d].Values[p])
+			}
 		}
 	})
 }
@@ -87,7 +89,11 @@ func BenchmarkMDA8(b *testing.B) {
 	r := DefaultRules()
 	s := benchSeries(3)
 	days := make([]Daily, s.Days)
-	measure(b, 1, func() { dailyO3(&r, s.V[O3], days) })
+	measure(b, 1, func() {
+		for d := range days {
+			mda8Into(&r, (*[24]Conc)(s.V[O3][24*d:]), &days[d].Values[O3], &days[d].O3Max1H)
+		}
+	})
 }
 
 // BenchmarkDailyAQI: 365 daily AQIs.

@@ -145,13 +145,17 @@ func (d Daily) MarshalJSON() ([]byte, error) {
 }
 
 // DailyStats computes the statistics of every day of s (see Daily), each
-// day under its own edition, in one pass per statistic. It allocates only
-// the returned slice.
+// day under its own edition. It allocates only the returned slice.
 func DailyStats(r *Rules, s *Series) []Daily {
 	return DailyStatsInto(r, s, make([]Daily, s.Days))
 }
 
 // DailyStatsInto is DailyStats writing into dst (reused when long enough).
+//
+// The work is fused by day: each day's 24 values of the six pollutants are
+// read once, and the day's means, O3 statistics and daily AQI are written
+// while its Daily is in cache, rather than sweeping the year once per
+// statistic.
 func DailyStatsInto(r *Rules, s *Series, dst []Daily) []Daily {
 	r = orDefault(r)
 	if cap(dst) < s.Days {
@@ -159,6 +163,8 @@ func DailyStatsInto(r *Rules, s *Series, dst []Daily) []Daily {
 	}
 	dst = dst[:s.Days]
 	c1, c2 := DayNumber(r.Cutover2026), DayNumber(r.FinalLimitsFrom)
+	minH := r.MinHoursDaily
+	so2, no2, co, pm10, pm25, o3 := s.V[SO2], s.V[NO2], s.V[CO], s.V[PM10], s.V[PM25], s.V[O3]
 	// Every field of every day is written below, so dst is not cleared.
 	for d := range dst {
 		dd := &dst[d]
@@ -172,13 +178,14 @@ func DailyStatsInto(r *Rules, s *Series, dst []Daily) []Daily {
 		dd.Station, dd.Day, dd.Edition, dd.Dust = s.Station, dn, e, false
 		// Beijing time has no daylight saving: days are 24 h apart.
 		dd.Date = s.First.Add(time.Duration(d) * 24 * time.Hour)
-	}
-	for _, p := range [...]Pollutant{SO2, NO2, CO, PM10, PM25} {
-		dailyMeans(r, p, s.V[p], dst)
-	}
-	dailyO3(r, s.V[O3], dst)
-	for d := range dst {
-		dayAQIInto(r, &dst[d], &dst[d].AQI)
+		i := 24 * d
+		dayMeanInto(SO2, minH, (*[24]Conc)(so2[i:i+24]), &dd.Values[SO2])
+		dayMeanInto(NO2, minH, (*[24]Conc)(no2[i:i+24]), &dd.Values[NO2])
+		dayMeanInto(CO, minH, (*[24]Conc)(co[i:i+24]), &dd.Values[CO])
+		dayMeanInto(PM10, minH, (*[24]Conc)(pm10[i:i+24]), &dd.Values[PM10])
+		dayMeanInto(PM25, minH, (*[24]Conc)(pm25[i:i+24]), &dd.Values[PM25])
+		mda8Into(r, (*[24]Conc)(o3[i:i+24]), &dd.Values[O3], &dd.O3Max1H)
+		dayAQIInto(r, dd, &dd.AQI)
 	}
 	return dst
 }
@@ -215,57 +222,50 @@ func dayAQIInto(r *Rules, d *Daily, a *AQIResult) {
 	dailyAQIInto(r, d.Edition, &q, o, a)
 }
 
-// dailyMeans fills Values[p] with the daily means (GB 3095 表4: ≥ 20 valid
-// hours).
-func dailyMeans(r *Rules, p Pollutant, v []Conc, dst []Daily) {
-	minH := r.MinHoursDaily
-	for d := range dst {
-		h := (*[24]Conc)(v[24*d : 24*d+24])
-		// Branch-free, four independent chains: a value is valid when it is
-		// not negative (Missing is the most negative int32, and HJ 633
-		// treats negative concentrations as invalid).
-		var s0, s1, s2, s3, m int64
-		for i := 0; i < 24; i += 4 {
-			a, b, c, e := int64(h[i]), int64(h[i+1]), int64(h[i+2]), int64(h[i+3])
-			ma, mb, mc, me := a>>63, b>>63, c>>63, e>>63
-			s0 += a &^ ma
-			s1 += b &^ mb
-			s2 += c &^ mc
-			s3 += e &^ me
-			m += ma + mb + mc + me
+// dayMeanInto writes the daily mean of pollutant p from one day's 24
+// hourly values (GB 3095 表4: valid with ≥ minH valid hours).
+func dayMeanInto(p Pollutant, minH int, h *[24]Conc, v *Value) {
+	sum, n := validSum(h)
+	// The fields are written one by one: a composite literal would be
+	// built on the stack and copied.
+	v.Exact = Ratio{sum, int64(n)}
+	v.Rounded = Missing
+	v.Coverage.Valid, v.Coverage.Expected = n, 24
+	switch {
+	case n >= minH && n > 0:
+		// 0 ≤ sum < 24·2^31 and 1 ≤ n ≤ 24: the reciprocal division of
+		// roundMeanThousandths applies without its range checks.
+		k, unit := 0, uint64(ConcScale)
+		if p == CO {
+			k, unit = 1, ConcScale/10
 		}
-		sum := s0 + s1 + s2 + s3
-		n := int(24 + m)
-		v := &dst[d].Values[p]
-		v.Coverage.Valid, v.Coverage.Expected = n, 24
+		v.Rounded = Conc(roundHalfEvenDiv(uint64(sum), uint64(n)*unit, meanRecip[k][n]) * int64(unit))
+		v.Coverage.OK, v.Coverage.Reason = true, ""
+	case n == 0:
 		v.Exact = Ratio{}
-		v.Rounded = Missing
-		if n >= minH && n > 0 {
-			v.Exact = Ratio{sum, int64(n)}
-			v.Coverage.OK = true
-			v.Coverage.Reason = ""
-			v.Rounded = roundMeanThousandths(p, sum, n)
-			continue
-		}
-		v.Coverage.OK = false
-		v.Coverage.Reason = reasonFewHours
-		if n == 0 {
-			v.Coverage.Reason = reasonNoData
-		} else {
-			v.Exact = Ratio{sum, int64(n)}
-		}
+		v.Coverage.OK, v.Coverage.Reason = false, reasonNoData
+	default:
+		v.Coverage.OK, v.Coverage.Reason = false, reasonFewHours
 	}
 }
 
-// dailyO3 fills the O3 daily maximum 8-hour mean (windows ending at hours
-// 8…24 of the day, each needing ≥ MinHours8H valid hours; ≥ MinWindowsMDA8
-// valid windows or a maximum above MDA8ValidityLimit — HJ 663 §6.1.2) and
-// the daily maximum 1-hour value.
-func dailyO3(r *Rules, v []Conc, dst []Daily) {
-	for d := range dst {
-		h := (*[24]Conc)(v[24*d : 24*d+24])
-		mda8Into(r, h, &dst[d].Values[O3], &dst[d].O3Max1H)
+// validSum returns the sum and number of the valid values of a day. A
+// value is valid when it is not negative (Missing is the most negative
+// int32, and HJ 633 treats negative concentrations as invalid). The loop is
+// branch-free (a gap is as cheap as a value) with two independent chains;
+// its sign masks are −1 per invalid hour.
+func validSum(h *[24]Conc) (sum int64, n int) {
+	var s0, s1 int64
+	var m0, m1 Conc
+	for i := 0; i < 24; i += 2 {
+		a, b := h[i], h[i+1]
+		ka, kb := a>>31, b>>31
+		s0 += int64(a &^ ka)
+		s1 += int64(b &^ kb)
+		m0 += ka
+		m1 += kb
 	}
+	return s0 + s1, int(24 + m0 + m1)
 }
 
 // MDA8 computes the O3 daily maximum 8-hour mean of one day's 24 hourly
@@ -278,47 +278,48 @@ func MDA8(r *Rules, hours [24]Conc) (Value, int) {
 	return v, v.Coverage.Valid
 }
 
+// mda8Into writes the O3 daily maximum 8-hour mean and maximum 1-hour
+// value of one day.
 func mda8Into(r *Rules, h *[24]Conc, mda8, max1h *Value) {
-	// Branch-free prefix sums of values and counts (negative = missing,
-	// as in dailyMeans) and the 1-hour maximum.
-	var ps, pc [25]int64
-	mx := int64(-1)
-	for i := range 24 {
-		c := int64(h[i])
-		m := c >> 63
-		ps[i+1] = ps[i] + (c &^ m)
-		pc[i+1] = pc[i] + 1 + m
+	var or, mx Conc = 0, -1
+	for _, c := range h {
+		or |= c
 		mx = max(mx, c)
 	}
-	n1 := int(pc[24])
+	var n1, nw int
+	var bs, bc int64 // best window sum / count
+	if or >= 0 && r.MinHours8H <= 8 {
+		// Every hour valid (the usual day): all 17 windows are valid with
+		// 8 hours each, so the best mean is the best sum, found by sliding
+		// one window along the day.
+		var w int64
+		for _, c := range h[:8] {
+			w += int64(c)
+		}
+		bs = w
+		for t := 8; t < 24; t++ {
+			w += int64(h[t]) - int64(h[t-8])
+			bs = max(bs, w)
+		}
+		n1, nw, bc = 24, 17, 8
+	} else {
+		n1, nw, bs, bc = mda8Gaps(r, h)
+	}
+	mx64 := int64(mx)
 	max1h.Coverage = Coverage{Valid: n1, Expected: 24}
 	max1h.Exact, max1h.Rounded = Ratio{}, Missing
 	switch {
 	case n1 == 0:
 		max1h.Coverage.Reason = reasonNoData
 	case n1 < r.MinHoursO3Max1H:
-		max1h.Exact = Ratio{mx, 1}
+		max1h.Exact = Ratio{mx64, 1}
 		max1h.Coverage.Reason = reasonFewHours
 	default:
-		max1h.Exact = Ratio{mx, 1}
+		max1h.Exact = Ratio{mx64, 1}
 		max1h.Coverage.OK = true
-		max1h.Rounded = roundMeanThousandths(O3, mx, 1)
+		max1h.Rounded = roundMeanThousandths(O3, mx64, 1)
 	}
 
-	minH := int64(r.MinHours8H)
-	var bs, bc int64 // best window sum / count
-	nw := 0
-	for t := 8; t <= 24; t++ {
-		c := pc[t] - pc[t-8]
-		if c < minH || c == 0 {
-			continue
-		}
-		nw++
-		s := ps[t] - ps[t-8]
-		if bc == 0 || s*bc > bs*c {
-			bs, bc = s, c
-		}
-	}
 	mda8.Coverage = Coverage{Valid: nw, Expected: 17, OK: nw >= r.MinWindowsMDA8 && nw > 0}
 	mda8.Exact, mda8.Rounded = Ratio{}, Missing
 	if bc == 0 {
@@ -340,6 +341,34 @@ func mda8Into(r *Rules, h *[24]Conc, mda8, max1h *Value) {
 		mda8.Coverage.Reason = reasonAboveLimit
 	}
 	mda8.Rounded = rounded
+}
+
+// mda8Gaps is the window search of a day with missing hours: prefix sums
+// of values and counts (negative = missing, as in dayMeanInto) give each
+// window's valid hours; a window needs Rules.MinHours8H of them. It returns
+// the valid hours n1, the valid windows nw and the best window's sum and
+// count (bc 0 when no window is valid).
+func mda8Gaps(r *Rules, h *[24]Conc) (n1, nw int, bs, bc int64) {
+	var ps, pc [25]int64
+	for i := range 24 {
+		c := int64(h[i])
+		m := c >> 63
+		ps[i+1] = ps[i] + (c &^ m)
+		pc[i+1] = pc[i] + 1 + m
+	}
+	minH := int64(r.MinHours8H)
+	for t := 8; t <= 24; t++ {
+		c := pc[t] - pc[t-8]
+		if c < minH || c == 0 {
+			continue
+		}
+		nw++
+		s := ps[t] - ps[t-8]
+		if bc == 0 || s*bc > bs*c {
+			bs, bc = s, c
+		}
+	}
+	return int(pc[24]), nw, bs, bc
 }
 
 // aboveLimit compares an exact concentration with a limit, rounded first

@@ -109,7 +109,7 @@ func (im *importTx) PutStations(ctx context.Context, ss []*lantian.Station) (lan
 			continue
 		}
 		count(&res, st)
-		im.w.stations[s.Code] = stationRef{area: s.Area, evaluation: s.Evaluation}
+		im.w.addStation(s.Code, stationRef{area: s.Area, evaluation: s.Evaluation})
 	}
 	im.catalog.Add(res)
 	return res, nil

@@ -33,18 +33,34 @@ var maxPlausible = [standard.NumPollutants]standard.Conc{
 
 // stationRef is what the writer needs to know of a station.
 type stationRef struct {
+	id         int32 // index in hourWriter.codes: small keys for the run's maps
 	area       string
 	evaluation bool
 }
 
 type hourKey struct {
-	station string
+	station int32 // stationRef.id
 	t       int64 // Unix seconds of the hour's end
 }
 
+// hourPrint is what makes two records of a station-hour the same record:
+// values, flags and audit state.
+type hourPrint struct {
+	vals  [standard.NumPollutants]standard.Conc
+	flags [standard.NumPollutants]byte
+	audit lantian.AuditState
+}
+
 type seenHour struct {
-	fp   string // values, flags and audit state
+	fp   hourPrint
 	line int
+}
+
+// dirtyHourDay is a station-day touched by the run: the station's id and
+// the Beijing calendar day as days since 1970-01-01.
+type dirtyHourDay struct {
+	station int32
+	day     int32
 }
 
 type dirtyKey struct {
@@ -62,8 +78,10 @@ type hourWriter struct {
 	source   int64
 	run      sql.NullInt64
 	stations map[string]stationRef
+	codes    []string             // station codes by stationRef.id
 	seen     map[hourKey]seenHour // nil: no within-run duplicate check
-	dirty    map[dirtyKey]struct{}
+	dirty    map[dirtyHourDay]struct{}
+	lastDay  dirtyHourDay        // the last day marked, to skip the map for runs of one station-day
 	months   map[string]bool     // PostgreSQL partitions known to exist for this run
 	staged   bool                // PostgreSQL: rows go to the staging table, merged at commit
 	direct   bool                // PostgreSQL: try copying straight into observation first
@@ -72,18 +90,33 @@ type hourWriter struct {
 	now      time.Time
 	res      lantian.WriteResult
 	full     *sql.Stmt // the prepared upsert of a full batch
+	plain    *sql.Stmt // the prepared plain insert of a full batch of new hours
+	probe    *sql.Stmt // the prepared probe for stored hours of a full set of stations
 }
 
-// close releases the prepared statement.
+// close releases the prepared statements.
 func (w *hourWriter) close() {
-	if w.full != nil {
-		w.full.Close()
-		w.full = nil
+	for _, st := range []**sql.Stmt{&w.full, &w.plain, &w.probe} {
+		if *st != nil {
+			(*st).Close()
+			*st = nil
+		}
 	}
 }
 
+// addStation makes code known to the writer.
+func (w *hourWriter) addStation(code string, ref stationRef) {
+	if old, ok := w.stations[code]; ok {
+		ref.id = old.id
+	} else {
+		ref.id = int32(len(w.codes))
+		w.codes = append(w.codes, code)
+	}
+	w.stations[code] = ref
+}
+
 func (db *DB) newHourWriter(ctx context.Context, ex execer, source string, run int64) (*hourWriter, error) {
-	w := &hourWriter{db: db, ex: ex, dirty: map[dirtyKey]struct{}{}, months: map[string]bool{}, now: db.now()}
+	w := &hourWriter{db: db, ex: ex, dirty: map[dirtyHourDay]struct{}{}, lastDay: dirtyHourDay{station: -1}, months: map[string]bool{}, now: db.now()}
 	if run > 0 {
 		w.run = sql.NullInt64{Int64: run, Valid: true}
 	}
@@ -112,7 +145,7 @@ func (w *hourWriter) loadStations(ctx context.Context) error {
 			return fmt.Errorf("load stations: %w", err)
 		}
 		ref.area = area.String
-		w.stations[code] = ref
+		w.addStation(code, ref)
 	}
 	return wrap(rows.Err(), "load stations")
 }
@@ -174,14 +207,15 @@ func (w *hourWriter) check(r *lantian.HourRecord) (code, msg string) {
 	return "", ""
 }
 
-func fingerprint(r *lantian.HourRecord) string {
-	var b strings.Builder
-	for _, v := range r.Values {
-		fmt.Fprintf(&b, "%d,", v)
+func fingerprint(r *lantian.HourRecord) hourPrint {
+	fp := hourPrint{vals: r.Values, audit: audit(r.Audit)}
+	for i, x := range r.Flags {
+		if x == 0 {
+			x = lantian.FlagNormal
+		}
+		fp.flags[i] = byte(x)
 	}
-	b.WriteString(flagString(&r.Flags))
-	b.WriteString(string(audit(r.Audit)))
-	return b.String()
+	return fp
 }
 
 func audit(a lantian.AuditState) lantian.AuditState {
@@ -194,6 +228,7 @@ func audit(a lantian.AuditState) lantian.AuditState {
 // obsRow is a checked record ready for the database.
 type obsRow struct {
 	station string
+	sid     int32 // stationRef.id
 	t       time.Time
 	vals    [standard.NumPollutants]any
 	flags   string
@@ -212,8 +247,9 @@ func (w *hourWriter) write(ctx context.Context, recs []lantian.HourRecord) (lant
 			res.Rejected = append(res.Rejected, lantian.RecordError{Index: i, Station: r.Station, Time: r.Time, Code: code, Message: msg})
 			continue
 		}
+		sid := w.stations[r.Station].id
 		if w.seen != nil {
-			k := hourKey{r.Station, r.Time.Unix()}
+			k := hourKey{sid, r.Time.Unix()}
 			fp := fingerprint(r)
 			if prev, ok := w.seen[k]; ok {
 				if prev.fp == fp {
@@ -231,7 +267,7 @@ func (w *hourWriter) write(ctx context.Context, recs []lantian.HourRecord) (lant
 			}
 			w.seen[k] = seenHour{fp: fp, line: r.Line}
 		}
-		row := obsRow{station: r.Station, t: r.Time, flags: flagString(&r.Flags), audit: string(audit(r.Audit)), line: r.Line}
+		row := obsRow{station: r.Station, sid: sid, t: r.Time, flags: flagString(&r.Flags), audit: string(audit(r.Audit)), line: r.Line}
 		for p, v := range r.Values {
 			if v != standard.Missing {
 				row.vals[p] = int64(v)
@@ -302,7 +338,166 @@ WHERE observation.so2 IS DISTINCT FROM excluded.so2 OR observation.no2 IS DISTIN
 	OR observation.flags <> excluded.flags OR observation.audit <> excluded.audit
 RETURNING station, t, revision`
 
+// upsert writes rows. On SQLite, when the run checks within-run duplicates
+// (so no two rows share a station-hour), the rows of stations that have no
+// stored hour in the batch's time range are new by construction and go
+// through a plain INSERT — no conflict clause, no RETURNING — and only the
+// rest through the upsert that keeps revisions.
 func (w *hourWriter) upsert(ctx context.Context, rows []obsRow, res *lantian.WriteResult) error {
+	if w.seen != nil && !w.db.d.Postgres {
+		fresh, rest, err := w.splitFresh(ctx, rows)
+		if err != nil {
+			return err
+		}
+		if err := w.insertFresh(ctx, fresh, res); err != nil {
+			return err
+		}
+		rows = rest
+	}
+	return w.upsertRows(ctx, rows, res)
+}
+
+// probeBatch is the number of stations probed per statement.
+const probeBatch = 64
+
+// probeSQL returns the stations among n (station, from, to) triples that
+// have a stored hour in their range.
+func probeSQL(n int) string {
+	var q strings.Builder
+	q.WriteString(`WITH r(s, lo, hi) AS (VALUES `)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?)")
+	}
+	q.WriteString(`) SELECT s FROM r WHERE EXISTS (SELECT 1 FROM observation o WHERE o.station = r.s AND o.t BETWEEN r.lo AND r.hi)`)
+	return q.String()
+}
+
+// splitFresh separates the rows of stations without any stored hour
+// between their first and last hour in rows (fresh) from the others
+// (rest), keeping the order within each.
+func (w *hourWriter) splitFresh(ctx context.Context, rows []obsRow) (fresh, rest []obsRow, err error) {
+	type span struct{ lo, hi int64 }
+	spans := map[int32]*span{}
+	var order []int32
+	for i := range rows {
+		t := rows[i].t.Unix()
+		sp := spans[rows[i].sid]
+		if sp == nil {
+			spans[rows[i].sid] = &span{t, t}
+			order = append(order, rows[i].sid)
+			continue
+		}
+		sp.lo, sp.hi = min(sp.lo, t), max(sp.hi, t)
+	}
+	stored := map[int32]bool{}
+	for len(order) > 0 {
+		n := min(len(order), probeBatch)
+		args := make([]any, 0, 3*n)
+		for _, sid := range order[:n] {
+			args = append(args, w.codes[sid], spans[sid].lo, spans[sid].hi)
+		}
+		var rs *sql.Rows
+		if n == probeBatch {
+			if w.probe == nil {
+				if w.probe, err = w.ex.PrepareContext(ctx, probeSQL(n)); err != nil {
+					return nil, nil, fmt.Errorf("look up stored hours: %w", err)
+				}
+			}
+			rs, err = w.probe.QueryContext(ctx, args...)
+		} else {
+			rs, err = w.ex.QueryContext(ctx, probeSQL(n), args...)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("look up stored hours: %w", err)
+		}
+		for rs.Next() {
+			var code string
+			if err := rs.Scan(&code); err != nil {
+				rs.Close()
+				return nil, nil, fmt.Errorf("look up stored hours: %w", err)
+			}
+			stored[w.stations[code].id] = true
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return nil, nil, fmt.Errorf("look up stored hours: %w", err)
+		}
+		order = order[n:]
+	}
+	if len(stored) == 0 {
+		return rows, nil, nil
+	}
+	for _, r := range rows {
+		if stored[r.sid] {
+			rest = append(rest, r)
+		} else {
+			fresh = append(fresh, r)
+		}
+	}
+	return fresh, rest, nil
+}
+
+// plainBatch is the number of rows per plain multi-row INSERT.
+const plainBatch = 64
+
+// plainSQL is the multi-row plain INSERT of n new station-hours.
+func plainSQL(n int) string {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO observation (` + obsCols + `) VALUES `)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)")
+	}
+	return q.String()
+}
+
+// insertFresh inserts station-hours known not to be stored. Should one be
+// stored after all, SQLite undoes just the failed statement, and its rows
+// go through the upsert instead.
+func (w *hourWriter) insertFresh(ctx context.Context, rows []obsRow, res *lantian.WriteResult) error {
+	recv := w.db.d.timeArg(w.now)
+	args := make([]any, 0, plainBatch*14)
+	for len(rows) > 0 {
+		n := min(len(rows), plainBatch)
+		batch := rows[:n]
+		rows = rows[n:]
+		args = args[:0]
+		for _, r := range batch {
+			args = append(args, r.station, r.t.Unix(), r.vals[0], r.vals[1], r.vals[2], r.vals[3], r.vals[4], r.vals[5],
+				r.flags, r.audit, w.source, w.run, nullInt(r.line), recv)
+		}
+		var err error
+		if n == plainBatch {
+			if w.plain == nil {
+				if w.plain, err = w.ex.PrepareContext(ctx, plainSQL(n)); err != nil {
+					return fmt.Errorf("write hourly observations: %w", err)
+				}
+			}
+			_, err = w.plain.ExecContext(ctx, args...)
+		} else {
+			_, err = w.ex.ExecContext(ctx, plainSQL(n), args...)
+		}
+		if err != nil {
+			if err := w.upsertRows(ctx, batch, res); err != nil {
+				return err
+			}
+			continue
+		}
+		res.Inserted += n
+		for i := range batch {
+			w.markDirty(batch[i].sid, batch[i].t)
+		}
+	}
+	return nil
+}
+
+// upsertRows writes rows through the upsert that keeps revisions.
+func (w *hourWriter) upsertRows(ctx context.Context, rows []obsRow, res *lantian.WriteResult) error {
 	recv := w.db.d.timeArg(w.now)
 	for len(rows) > 0 {
 		n := min(len(rows), upsertBatch)
@@ -362,17 +557,36 @@ func (w *hourWriter) collectRows(rs *sql.Rows, err error) ([2]int, error) {
 		} else {
 			n[1]++
 		}
-		w.markDirty(station, t)
+		w.markDirty(w.stations[station].id, t)
 	}
 	return n, wrap(rs.Err(), "write hourly observations")
 }
 
-func (w *hourWriter) markDirty(station string, t time.Time) {
-	day := standard.DayOfHour(t).Format(time.DateOnly)
-	w.dirty[dirtyKey{"station", station, day}] = struct{}{}
-	if ref := w.stations[station]; ref.area != "" && ref.evaluation {
-		w.dirty[dirtyKey{"area", ref.area, day}] = struct{}{}
+// beijingOffset is China Standard Time's offset from UTC, in seconds (no
+// daylight saving since 1991).
+const beijingOffset = 8 * 3600
+
+// hourDay is standard.DayOfHour of the hour ending at t, as days since
+// 1970-01-01 of the Beijing calendar: a map key without formatting a date
+// per row. The hour ending at midnight belongs to the day before.
+func hourDay(t time.Time) int32 {
+	s := t.Unix() + beijingOffset - 3600
+	d := s / 86400
+	if s%86400 < 0 {
+		d--
 	}
+	return int32(d)
+}
+
+// markDirty marks the station-day of the hour ending at t (and, at flush,
+// its area's day when the station is an evaluation station).
+func (w *hourWriter) markDirty(sid int32, t time.Time) {
+	k := dirtyHourDay{sid, hourDay(t)}
+	if k == w.lastDay {
+		return
+	}
+	w.lastDay = k
+	w.dirty[k] = struct{}{}
 }
 
 // flushDirty records the collected dirty days in the transaction.
@@ -380,8 +594,17 @@ func (w *hourWriter) flushDirty(ctx context.Context) error {
 	if len(w.dirty) == 0 {
 		return nil
 	}
-	keys := make([]dirtyKey, 0, len(w.dirty))
+	set := make(map[dirtyKey]struct{}, len(w.dirty)*2)
 	for k := range w.dirty {
+		code := w.codes[k.station]
+		day := time.Unix(int64(k.day)*86400, 0).UTC().Format(time.DateOnly)
+		set[dirtyKey{"station", code, day}] = struct{}{}
+		if ref := w.stations[code]; ref.area != "" && ref.evaluation {
+			set[dirtyKey{"area", ref.area, day}] = struct{}{}
+		}
+	}
+	keys := make([]dirtyKey, 0, len(set))
+	for k := range set {
 		keys = append(keys, k)
 	}
 	// The order RefreshStats locks marks in, so that the two never wait
@@ -414,7 +637,8 @@ func (w *hourWriter) flushDirty(ctx context.Context) error {
 		}
 		keys = keys[n:]
 	}
-	w.dirty = map[dirtyKey]struct{}{}
+	w.dirty = map[dirtyHourDay]struct{}{}
+	w.lastDay = dirtyHourDay{station: -1}
 	return nil
 }
 
@@ -463,7 +687,7 @@ func (w *hourWriter) flushPending(ctx context.Context) error {
 		if ok {
 			res.Inserted += len(rows)
 			for _, r := range rows {
-				w.markDirty(r.station, r.t)
+				w.markDirty(r.sid, r.t)
 			}
 			return nil
 		}

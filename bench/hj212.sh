@@ -2,9 +2,11 @@
 # Load benchmark of the HJ 212 gateway (bench/hj212): CONNS device
 # connections (default 1000) on 127.0.0.1 send minute data and wait for
 # their acknowledgements; the gateway's sink appends each batch to a file
-# and fsyncs it before acknowledging. Runs WARMUP + DURATION (default
-# 3 s + 20 s) and stops by itself. Extra arguments go to the program
-# (e.g. -window 8, -cpuprofile cpu.prof).
+# and fsyncs it before acknowledging, or with -sink sqlite commits it to
+# the platform's store (SQLite) as lantian serve --hj212-addr does. Runs
+# WARMUP + DURATION (default 3 s + 20 s) and stops by itself. Extra
+# arguments go to the program (e.g. -sink sqlite, -window 8,
+# -cpuprofile cpu.prof).
 set -eu
 cd "$(dirname "$0")/.."
 bin="${TMPDIR:-/tmp}/lantian-hj212-bench.$$"

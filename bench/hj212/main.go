@@ -1,14 +1,16 @@
 // Command hj212 is the load benchmark of lantian's HJ 212 gateway. It starts
 // the gateway on a loopback port, in a child process of its own (or in
-// this process with -inprocess), with a sink that appends every batch to a
-// file and fsyncs it before the acknowledgements go out (standing in for
-// the store until the store is wired), connects many simulated data
+// this process with -inprocess), with a durable sink: by default one that
+// appends every batch to a file and fsyncs it before the acknowledgements
+// go out, or with -sink sqlite the platform's store (SQLite, synchronous
+// commits) as `lantian serve --hj212-addr` runs it, with every device and
+// station registered in the store. It connects many simulated data
 // loggers, and has each send minute data (CN 2051, ST=22, Flag=5) and wait
 // for the 9014 acknowledgements, with a bounded number of packets in flight
 // per device. It reports the sustained acknowledged packets per second and
 // the ack latency p50/p99 over the measured interval (after a warm-up),
 // and the CPU each side used per packet, then checks that every
-// acknowledged packet is in the file.
+// acknowledged packet is in the file or the store.
 //
 // It stops by itself after -warmup plus -duration and only uses 127.0.0.1.
 //
@@ -41,8 +43,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/lantian-aq/lantian"
 	"github.com/lantian-aq/lantian/hj212"
 	"github.com/lantian-aq/lantian/hj212/gateway"
+	"github.com/lantian-aq/lantian/sqlstore"
 	"github.com/lantian-aq/lantian/standard"
 )
 
@@ -56,9 +60,15 @@ func main() {
 	role := flag.String("role", "", "internal: \"gateway\" runs only the gateway (the benchmark starts itself in this role)")
 	inProcess := flag.Bool("inprocess", false, "run the gateway in the benchmark's own process instead of a child process")
 	sticky := flag.Bool("sticky", false, "write the packets a device has ready in one write (sticky packets) instead of one write per packet")
+	sinkKind := flag.String("sink", "file", "durable sink: file (JSON lines, fsync per batch) or sqlite (the platform's store in -dir, registry and sink)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured interval to this file (of this process: the load generator, and the gateway with -inprocess)")
 	flag.Parse()
 	cpuProfile = *cpuprofile
+	if *sinkKind != "file" && *sinkKind != "sqlite" {
+		fmt.Fprintf(os.Stderr, "bench/hj212: -sink %q: want file or sqlite\n", *sinkKind)
+		os.Exit(2)
+	}
+	sinkName = *sinkKind
 	if *role == "gateway" {
 		if err := serveGateway(*conns, *window, *batch, *dir); err != nil {
 			fmt.Fprintln(os.Stderr, "bench/hj212 gateway:", err)
@@ -92,10 +102,13 @@ func run(nConns, window, batchSize int, sticky, inProcess bool, warmup, duration
 		dir = d
 	}
 	path := filepath.Join(dir, "records.jsonl")
+	if sinkName == "sqlite" {
+		path = filepath.Join(dir, sqlstore.FileName) + " (the store, SQLite)"
+	}
 	var gw gatewayHandle
 	var err error
 	if inProcess {
-		gw, err = startInProcess(nConns, window, batchSize, path)
+		gw, err = startInProcess(nConns, window, batchSize, dir)
 	} else {
 		gw, err = startChild(nConns, window, batchSize, dir)
 	}
@@ -200,18 +213,18 @@ func run(nConns, window, batchSize int, sticky, inProcess bool, warmup, duration
 	}
 	fmt.Printf("device errors: %d\n", errs)
 
-	// Every acknowledged packet must be in the file.
+	// Every acknowledged packet must be in the file or the store.
 	total := 0
 	for _, d := range devices {
 		total += int(d.acked.Load())
 	}
-	stored, err := countSamples(path)
+	stored, err := storedSamples(dir)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("durability check: %d packets acknowledged in total, %d sample records in the file\n", total, stored)
+	fmt.Printf("durability check: %d packets acknowledged in total, %d sample records in the %s sink\n", total, stored, sinkName)
 	if stored < total {
-		return fmt.Errorf("%d acknowledged packets missing from the file", total-stored)
+		return fmt.Errorf("%d acknowledged packets missing from the %s sink", total-stored, sinkName)
 	}
 	if errs > 0 {
 		return fmt.Errorf("%d devices failed", errs)
@@ -219,17 +232,78 @@ func run(nConns, window, batchSize int, sticky, inProcess bool, warmup, duration
 	return nil
 }
 
-var cpuProfile string
+var (
+	cpuProfile string
+	sinkName   = "file"
+)
+
+// openSink opens the sink under test in dir and the registry of the
+// nConns bench devices: the record file with an in-memory registry, or the
+// store with the devices and their stations registered in it.
+func openSink(dir string, nConns int) (gateway.Sink, gateway.Registry, func() error, error) {
+	if sinkName == "file" {
+		sink, err := gateway.OpenFileSink(filepath.Join(dir, "records.jsonl"))
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		devs := make([]gateway.Device, nConns)
+		for i := range devs {
+			devs[i] = benchDevice(i)
+		}
+		return sink, gateway.NewMemoryRegistry(devs...), sink.Close, nil
+	}
+	ctx := context.Background()
+	st, err := sqlstore.Open(ctx, "", dir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := st.PutArea(ctx, &lantian.Area{Code: "419900", Name: "负载测试市", Level: lantian.LevelCity}); err != nil {
+		st.Close()
+		return nil, nil, nil, err
+	}
+	regs, err := st.Registrations(ctx)
+	if err != nil {
+		st.Close()
+		return nil, nil, nil, err
+	}
+	for i := len(regs); i < nConns; i++ {
+		d := benchDevice(i)
+		if err := st.PutStation(ctx, &lantian.Station{Code: d.Station, Name: "负载测试 " + d.Station, Kind: lantian.KindCounty, Area: "419900"}); err != nil {
+			st.Close()
+			return nil, nil, nil, err
+		}
+		if err := st.PutDevice(ctx, d); err != nil {
+			st.Close()
+			return nil, nil, nil, err
+		}
+	}
+	return st, st, st.Close, nil
+}
+
+// storedSamples counts the minute samples in the file or the store.
+func storedSamples(dir string) (int, error) {
+	if sinkName == "file" {
+		return countSamples(filepath.Join(dir, "records.jsonl"))
+	}
+	ctx := context.Background()
+	st, err := sqlstore.Open(ctx, "", dir)
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	ss, err := st.LoadSamples(ctx, time.Time{})
+	return len(ss), err
+}
+
+func benchDevice(i int) gateway.Device {
+	return gateway.Device{MN: benchMN(i), Password: "123456", Station: fmt.Sprintf("B%05d", i), ST: "22"}
+}
 
 func benchMN(i int) string { return fmt.Sprintf("BENCH%019d", i) }
 
-func benchConfig(nConns, window, batchSize int, sink gateway.Sink, reg prometheus.Registerer) gateway.Config {
-	devs := make([]gateway.Device, nConns)
-	for i := range devs {
-		devs[i] = gateway.Device{MN: benchMN(i), Password: "123456", Station: fmt.Sprintf("B%05d", i), ST: "22"}
-	}
+func benchConfig(nConns, window, batchSize int, sink gateway.Sink, registry gateway.Registry, reg prometheus.Registerer) gateway.Config {
 	return gateway.Config{
-		Addr: "127.0.0.1:0", Registry: gateway.NewMemoryRegistry(devs...), Sink: sink, Metrics: reg,
+		Addr: "127.0.0.1:0", Registry: registry, Sink: sink, Metrics: reg,
 		MaxConns: nConns + 16, MaxConnsPerAddr: nConns + 16, BatchSize: batchSize, MaxInFlight: window + 4,
 	}
 }
@@ -243,25 +317,27 @@ type gatewayHandle interface {
 }
 
 type inProcessGateway struct {
-	g    *gateway.Gateway
-	reg  *prometheus.Registry
-	sink *gateway.FileSink
+	g     *gateway.Gateway
+	reg   *prometheus.Registry
+	close func() error
 }
 
-func startInProcess(nConns, window, batchSize int, path string) (gatewayHandle, error) {
-	sink, err := gateway.OpenFileSink(path)
+func startInProcess(nConns, window, batchSize int, dir string) (gatewayHandle, error) {
+	sink, registry, closeSink, err := openSink(dir, nConns)
 	if err != nil {
 		return nil, err
 	}
 	reg := prometheus.NewRegistry()
-	g, err := gateway.New(benchConfig(nConns, window, batchSize, sink, reg))
+	g, err := gateway.New(benchConfig(nConns, window, batchSize, sink, registry, reg))
 	if err != nil {
+		closeSink()
 		return nil, err
 	}
 	if err := g.Start(context.Background()); err != nil {
+		closeSink()
 		return nil, err
 	}
-	return &inProcessGateway{g, reg, sink}, nil
+	return &inProcessGateway{g, reg, closeSink}, nil
 }
 
 func (h *inProcessGateway) addr() string              { return h.g.Addr().String() }
@@ -271,8 +347,7 @@ func (h *inProcessGateway) stop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := h.g.Shutdown(ctx)
-	h.sink.Close()
-	return err
+	return errors.Join(err, h.close())
 }
 
 // childGateway is the gateway in a child process (this program with
@@ -288,7 +363,7 @@ type childGateway struct {
 
 func startChild(nConns, window, batchSize int, dir string) (gatewayHandle, error) {
 	cmd := exec.Command(os.Args[0], "-role", "gateway", "-conns", strconv.Itoa(nConns), "-window", strconv.Itoa(window),
-		"-batch", strconv.Itoa(batchSize), "-dir", dir)
+		"-batch", strconv.Itoa(batchSize), "-dir", dir, "-sink", sinkName)
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -350,13 +425,13 @@ func (h *childGateway) stop() error {
 
 // serveGateway is the child process.
 func serveGateway(nConns, window, batchSize int, dir string) error {
-	sink, err := gateway.OpenFileSink(filepath.Join(dir, "records.jsonl"))
+	sink, registry, closeSink, err := openSink(dir, nConns)
 	if err != nil {
 		return err
 	}
-	defer sink.Close()
+	defer closeSink()
 	reg := prometheus.NewRegistry()
-	g, err := gateway.New(benchConfig(nConns, window, batchSize, sink, reg))
+	g, err := gateway.New(benchConfig(nConns, window, batchSize, sink, registry, reg))
 	if err != nil {
 		return err
 	}

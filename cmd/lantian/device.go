@@ -130,6 +130,9 @@ func runDeviceAdd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	d := gateway.Device{MN: *mn, Password: *pw, Station: *station, ST: *st, Units: u}
+	if err := gateway.CheckRegistration(d); err != nil {
+		return fmt.Errorf("device: %w", err)
+	}
 	ctx := context.Background()
 	db, svc, err := openAuth(ctx, sf)
 	if err != nil {

@@ -57,6 +57,7 @@ func TestDeviceCLI(t *testing.T) {
 	}{
 		{"missing flags", []string{"device", "add", "--mn", mn}, 2, "--password and --station are required", false},
 		{"unknown station", []string{"device", "add", "--mn", mn, "--password", secret, "--station", "9999A"}, 1, `station "9999A" is not registered`, false},
+		{"password with a separator", []string{"device", "add", "--mn", mn, "--password", "12;34", "--station", "2403A"}, 1, "password (hidden): byte 3", false},
 		{"bad units", []string{"device", "add", "--mn", mn, "--password", secret, "--station", "2403A", "--units", "so2:mg"}, 1, "not pollutant=unit", false},
 		{"add", []string{"device", "add", "--mn", mn, "--password", secret, "--station", "2403A"}, 0, "registered device " + mn + " for station 2403A, ST 22", true},
 		{"list", []string{"device", "list"}, 0, mn + "  2403A    22  enabled", true},

@@ -70,6 +70,16 @@ func BenchmarkStationYear(b *testing.B) {
 	})
 }
 
+// BenchmarkDailyStats: the daily statistics and daily AQI of a
+// station-year (DailyStatsInto, everything but the annual assessment).
+func BenchmarkDailyStats(b *testing.B) {
+	r := DefaultRules()
+	s := benchSeries(1)
+	days := make([]Daily, 0, s.Days)
+	b.ReportAllocs()
+	measure(b, 1, func() { days = DailyStatsInto(&r, s, days) })
+}
+
 // BenchmarkDailyMeans: the five daily means of a station-year.
 func BenchmarkDailyMeans(b *testing.B) {
 	r := DefaultRules()

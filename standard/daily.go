@@ -201,25 +201,88 @@ func dayAQI(r *Rules, d *Daily) AQIResult {
 
 func dayAQIInto(r *Rules, d *Daily, a *AQIResult) {
 	round := r.roundFor(d.Edition)
+	if round {
+		dayAQIRounded(d, a)
+		return
+	}
 	var q [NumPollutants]Ratio
 	for p := range q {
 		if v := &d.Values[p]; v.Valid() {
-			if round {
-				q[p] = Ratio{int64(v.Rounded), 1}
-			} else {
-				q[p] = v.Exact
-			}
+			q[p] = v.Exact
 		}
 	}
 	var o Ratio
 	if v := &d.O3Max1H; v.Valid() {
-		if round {
-			o = Ratio{int64(v.Rounded), 1}
-		} else {
-			o = v.Exact
-		}
+		o = v.Exact
 	}
 	dailyAQIInto(r, d.Edition, &q, o, a)
+}
+
+// dayAQIRounded is the daily AQI when the rules round concentrations (HJ
+// 633-2026 §4.2.2, and the 2012 practice by default): the published values
+// of the day are whole table units already, so each sub-index is one
+// lookup. It gives what dailyAQIInto gives on those values.
+func dayAQIRounded(d *Daily, a *AQIResult) {
+	e := d.Edition
+	ti := tableIndex(e)
+	*a = AQIResult{Edition: e, Standard: e.AQIStandard(), Report: ReportDaily}
+	roundedSubIndex(e, ti, SO2_24H, &d.Values[SO2], &a.IAQI[SO2])
+	roundedSubIndex(e, ti, NO2_24H, &d.Values[NO2], &a.IAQI[NO2])
+	roundedSubIndex(e, ti, CO_24H, &d.Values[CO], &a.IAQI[CO])
+	roundedSubIndex(e, ti, PM10_24H, &d.Values[PM10], &a.IAQI[PM10])
+	roundedSubIndex(e, ti, PM25_24H, &d.Values[PM25], &a.IAQI[PM25])
+	roundedSubIndex(e, ti, O3_8H, &d.Values[O3], &a.IAQI[O3])
+	if e.Is2026() {
+		a.O3Other = SubIndex{Item: O3_1H, Conc: Missing}
+	} else {
+		// HJ 633-2012 §5.1.3: the 7th indicator, O3 daily max 1-hour.
+		roundedSubIndex(e, ti, O3_1H, &d.O3Max1H, &a.O3Other)
+		mergeO3(a)
+	}
+	finish(a)
+}
+
+// roundedSubIndex writes the sub-index of indicator it for the published
+// (rounded) value of v, as IAQIExact would compute it from that value.
+func roundedSubIndex(e Edition, ti int, it Item, v *Value, s *SubIndex) {
+	c := v.Rounded
+	switch {
+	case !v.Valid() || c < 0:
+		*s = SubIndex{Item: it, Conc: Missing}
+		return
+	case c > MaxConc-ConcScale:
+		*s = iaqiRatio(e, it, int64(c), 1, true)
+		return
+	}
+	unit := Conc(ConcScale)
+	if itemPollutant[it] == CO {
+		unit = ConcScale / 10
+	}
+	u := uint32(c) / uint32(unit)
+	if Conc(u)*unit != c {
+		// Not a whole table unit (a value given by DailyFromValues with
+		// more decimals than published): round it as IAQIExact would.
+		*s = iaqiRatio(e, it, int64(c), 1, true)
+		return
+	}
+	s.Item, s.Conc, s.Status = it, c, IAQIOK
+	if (it == O3_8H || it == SO2_1H) && c > 800*ConcScale {
+		// Above-800 rules (表 notes b, c): see iaqiWhole.
+		switch {
+		case e.Is2026() && it == SO2_1H:
+			s.Value, s.Status = 200, IAQIFixed
+		case e.Is2026():
+			s.Value, s.Status = 300, IAQIFixed
+		default:
+			s.Value, s.Status = 0, IAQIAbove800
+		}
+		return
+	}
+	if lut := iaqiLUT[ti][it]; u < uint32(len(lut)) {
+		s.Value = int(lut[u])
+		return
+	}
+	s.Value, s.Status = 500, IAQIOverRange
 }
 
 // dayMeanInto writes the daily mean of pollutant p from one day's 24
@@ -252,20 +315,20 @@ func dayMeanInto(p Pollutant, minH int, h *[24]Conc, v *Value) {
 // validSum returns the sum and number of the valid values of a day. A
 // value is valid when it is not negative (Missing is the most negative
 // int32, and HJ 633 treats negative concentrations as invalid). The loop is
-// branch-free (a gap is as cheap as a value) with two independent chains;
-// its sign masks are −1 per invalid hour.
+// branch-free, so a gap costs what a value costs: max(c, 0) (a conditional
+// move) drops an invalid value from the sum and its sign bit counts it.
+// Four values per step on two chains keep the core's adders busy.
 func validSum(h *[24]Conc) (sum int64, n int) {
 	var s0, s1 int64
-	var m0, m1 Conc
-	for i := 0; i < 24; i += 2 {
-		a, b := h[i], h[i+1]
-		ka, kb := a>>31, b>>31
-		s0 += int64(a &^ ka)
-		s1 += int64(b &^ kb)
-		m0 += ka
-		m1 += kb
+	var m0, m1 uint32
+	for i := 0; i < 24; i += 4 {
+		a, b, c, d := h[i], h[i+1], h[i+2], h[i+3]
+		s0 += int64(uint32(max(a, 0))) + int64(uint32(max(b, 0)))
+		s1 += int64(uint32(max(c, 0))) + int64(uint32(max(d, 0)))
+		m0 += uint32(a)>>31 + uint32(b)>>31
+		m1 += uint32(c)>>31 + uint32(d)>>31
 	}
-	return s0 + s1, int(24 + m0 + m1)
+	return s0 + s1, 24 - int(m0+m1)
 }
 
 // MDA8 computes the O3 daily maximum 8-hour mean of one day's 24 hourly

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math/big"
 	"math/bits"
+	"sync"
 	"time"
 )
 
@@ -153,11 +154,9 @@ func Assess(r *Rules, days []Daily, from, to time.Time, dust DustMask) Assessmen
 	if b0 >= a0 {
 		as.Days = int(b0 - a0 + 1)
 	}
-	in := make([]*Daily, 0, len(days))
-	var seen []uint64
-	if b0 >= a0 {
-		seen = make([]uint64, (b0-a0)/64+1)
-	}
+	sc := getScratch(len(days), b0-a0+1)
+	defer putScratch(sc)
+	in := sc.in
 	for i := range days {
 		d := &days[i]
 		if d.Day < a0 || d.Day > b0 {
@@ -165,23 +164,32 @@ func Assess(r *Rules, days []Daily, from, to time.Time, dust DustMask) Assessmen
 		}
 		// A day present twice counts once (the first occurrence).
 		k := d.Day - a0
-		if seen[k/64]&(1<<(k%64)) != 0 {
+		if sc.seen[k/64]&(1<<(k%64)) != 0 {
 			continue
 		}
-		seen[k/64] |= 1 << (k % 64)
+		sc.seen[k/64] |= 1 << (k % 64)
 		if as.Station == "" {
 			as.Station = d.Station
 		}
 		in = append(in, d)
-		if d.Dust || dust.Has(d.Day) {
+		if d.Dust || (len(dust) > 0 && dust.Has(d.Day)) {
 			as.DustDays++
 		}
 	}
-	sc := newScratch(len(in))
+	sc.in = in
 	var mc monthCounter
 	mc.init(a0, b0)
+	// Days usually come in calendar order: the month of the previous day
+	// is reused while the day stays inside it.
+	var lo, hi, idx int32 = 1, 0, 0
 	for _, d := range in {
-		sc.month = append(sc.month, mc.monthIndex(d.Day))
+		if d.Day < lo || d.Day > hi {
+			y, m, _ := civil(d.Day)
+			lo = dayNum(y, m, 1)
+			hi = lo + int32(daysInMonth(y, m)) - 1
+			idx = mc.monthIndex(d.Day)
+		}
+		sc.month = append(sc.month, idx)
 	}
 	isDust := func(d *Daily) bool { return d.Dust || dust.Has(d.Day) }
 	as.WithDust = assessPeriod(r, e, in, a0, b0, nil, sc)
@@ -209,21 +217,50 @@ func Assess(r *Rules, days []Daily, from, to time.Time, dust DustMask) Assessmen
 	return as
 }
 
-// scratch holds the per-call buffers of Assess: one allocation for the
-// six pollutants' values and one for the days' month indices.
+// scratch holds the working buffers of Assess, recycled through
+// scratchPool so that assessing many stations allocates nothing: the days
+// of the period, a bit set of the days seen, each day's month index and the
+// six pollutants' daily values. Nothing in a result points into it.
 type scratch struct {
+	in     []*Daily
+	seen   []uint64
+	month  []int32
 	vals   [NumPollutants][]Conc
 	exacts [NumPollutants][]Ratio
-	month  []int32 // month index of each day of the period
 }
 
-func newScratch(n int) *scratch {
-	sc := &scratch{month: make([]int32, 0, n)}
-	buf := make([]Conc, NumPollutants*n)
-	for p := range sc.vals {
-		sc.vals[p] = buf[p*n : p*n : (p+1)*n]
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// getScratch returns cleared buffers for up to n days and a period of
+// span days.
+func getScratch(n int, span int32) *scratch {
+	sc := scratchPool.Get().(*scratch)
+	if cap(sc.in) < n {
+		sc.in = make([]*Daily, 0, n)
+		sc.month = make([]int32, 0, n)
+		buf := make([]Conc, NumPollutants*n)
+		for p := range sc.vals {
+			sc.vals[p] = buf[p*n : p*n : (p+1)*n]
+		}
 	}
+	sc.in, sc.month = sc.in[:0], sc.month[:0]
+	words := 0
+	if span > 0 {
+		words = int((span-1)/64 + 1)
+	}
+	if cap(sc.seen) < words {
+		sc.seen = make([]uint64, words)
+	}
+	sc.seen = sc.seen[:words]
+	clear(sc.seen)
 	return sc
+}
+
+// putScratch returns sc to the pool, dropping its pointers to the
+// caller's days so that the pool does not keep them alive.
+func putScratch(sc *scratch) {
+	clear(sc.in)
+	scratchPool.Put(sc)
 }
 
 // assessPeriod computes one variant; deduct (may be nil) tells which days'

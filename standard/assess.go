@@ -286,7 +286,7 @@ func assessPeriod(r *Rules, e Edition, in []*Daily, a0, b0 int32, deduct func(*D
 		month := sc.month[k]
 		for p := range Pollutant(NumPollutants) {
 			v := &d.Values[p]
-			if !v.Valid() {
+			if !v.valid() {
 				continue
 			}
 			if dust && (p == PM10 || p == PM25) {

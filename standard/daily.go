@@ -49,7 +49,10 @@ type Value struct {
 }
 
 // Valid reports whether the value is valid (enough data).
-func (v Value) Valid() bool { return v.Coverage.OK && v.Exact.Den != 0 }
+func (v Value) Valid() bool { return v.valid() }
+
+// valid is Valid without copying the Value, for the per-day loops.
+func (v *Value) valid() bool { return v.Coverage.OK && v.Exact.Den != 0 }
 
 // Float returns the exact value in the unit (NaN when absent).
 func (v Value) Float() float64 {
@@ -207,12 +210,12 @@ func dayAQIInto(r *Rules, d *Daily, a *AQIResult) {
 	}
 	var q [NumPollutants]Ratio
 	for p := range q {
-		if v := &d.Values[p]; v.Valid() {
+		if v := &d.Values[p]; v.valid() {
 			q[p] = v.Exact
 		}
 	}
 	var o Ratio
-	if v := &d.O3Max1H; v.Valid() {
+	if v := &d.O3Max1H; v.valid() {
 		o = v.Exact
 	}
 	dailyAQIInto(r, d.Edition, &q, o, a)
@@ -247,19 +250,24 @@ func dayAQIRounded(d *Daily, a *AQIResult) {
 func roundedSubIndex(e Edition, ti int, it Item, v *Value, s *SubIndex) {
 	c := v.Rounded
 	switch {
-	case !v.Valid() || c < 0:
+	case !v.valid() || c < 0:
 		*s = SubIndex{Item: it, Conc: Missing}
 		return
 	case c > MaxConc-ConcScale:
 		*s = iaqiRatio(e, it, int64(c), 1, true)
 		return
 	}
-	unit := Conc(ConcScale)
+	// Constant divisors: the compiler multiplies instead of dividing.
+	var u uint32
+	var whole bool
 	if itemPollutant[it] == CO {
-		unit = ConcScale / 10
+		u = uint32(c) / (ConcScale / 10)
+		whole = u*(ConcScale/10) == uint32(c)
+	} else {
+		u = uint32(c) / ConcScale
+		whole = u*ConcScale == uint32(c)
 	}
-	u := uint32(c) / uint32(unit)
-	if Conc(u)*unit != c {
+	if !whole {
 		// Not a whole table unit (a value given by DailyFromValues with
 		// more decimals than published): round it as IAQIExact would.
 		*s = iaqiRatio(e, it, int64(c), 1, true)

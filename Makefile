@@ -31,12 +31,7 @@ unit:
 ## fuzz: run every fuzz target for a bounded time (FUZZTIME, default 20s each)
 FUZZTIME ?= 20s
 fuzz:
-	@for pkg in $$($(GO) list ./...); do \
-	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
-	    echo "fuzz $$pkg $$f"; \
-	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
-	  done; \
-	done
+	FUZZTIME=$(FUZZTIME) ./.ci/fuzz.sh
 
 ## bench: the benchmark scripts under bench/ (see bench/README.md)
 bench:

@@ -318,11 +318,20 @@ func (rt *Router) guard(rule Rule, h http.Handler) http.Handler {
 	})
 }
 
-// wantsPage reports whether an anonymous request is a browser asking for a
-// page, which is better sent to the sign-in form than answered 401.
+// wantsPage reports whether a request is for a page of the dashboard,
+// which an anonymous browser is better sent to the sign-in form for than
+// answered with a JSON 401: any GET or HEAD outside the API and the
+// operations endpoints, unless the client asks for JSON and not for HTML
+// (a program that happens to call a page URL keeps the API's answer).
 func wantsPage(r *http.Request) bool {
-	return r.Method == http.MethodGet && !strings.HasPrefix(r.URL.Path, "/api/") &&
-		strings.Contains(r.Header.Get("Accept"), "text/html")
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	if p := r.URL.Path; strings.HasPrefix(p, "/api/") || p == "/metrics" || p == "/healthz" {
+		return false
+	}
+	accept := r.Header.Get("Accept")
+	return strings.Contains(accept, "text/html") || !strings.Contains(accept, "json")
 }
 
 // recordGeneric records a successful state-changing request whose handler

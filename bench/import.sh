@@ -92,6 +92,8 @@ psql -q "$pgdsn" -c "CREATE TABLE obs (station text, time timestamptz, pm25 inte
 read -r w_base_pg c_base_pg <<< "$(measure psql -q "$pgdsn" -c "\\copy obs FROM '$work/hours.csv' CSV HEADER")"
 n=$(psql -qtA "$pgdsn" -c "SELECT count(*) FROM observation")
 [ "$n" -eq "$rows" ] || { echo "PostgreSQL import stored $n of $rows station-hours"; exit 1; }
+echo "load average before the PostgreSQL rows: $(cut -d' ' -f1-3 /proc/loadavg)"
 row PostgreSQL "data only, wall" "$w_data_pg" "$w_base_pg"
 row PostgreSQL "with statistics, wall" "$w_lantian_pg" "$w_base_pg"
-echo "            (baseline: COPY into a plain table; server CPU is not counted, so only wall time compares)"
+echo "            (baseline: COPY into a plain table; server CPU is not counted, so only wall time compares;"
+echo "             lantian's own CPU for the data-only import: ${c_data_pg}s)"

@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"fmt"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -234,36 +235,51 @@ func (db *DB) ensurePartitions(ctx context.Context, hours []time.Time) error {
 		}
 	}
 	db.pg.mu.Unlock()
-	for name, b := range need {
-		err := db.inTx(ctx, func(tx *sql.Tx) error {
-			// Serialise creators across processes: existence and
-			// attachment are checked and done under one lock.
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7212001)`); err != nil {
-				return err
-			}
+	if len(need) == 0 {
+		return nil
+	}
+	// All the missing months in one transaction: a bulk load of a year
+	// needs a dozen, and a transaction each costs a commit each.
+	names := make([]string, 0, len(need))
+	for name := range need {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		// Serialise creators across processes: existence and
+		// attachment are checked and done under one lock.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7212001)`); err != nil {
+			return err
+		}
+		for _, name := range names {
+			b := need[name]
 			var exists bool
 			if err := tx.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL`, name).Scan(&exists); err != nil {
-				return err
+				return fmt.Errorf("create partition %s: %w", name, err)
 			}
 			if exists {
-				return nil
+				continue
 			}
 			if _, err := tx.ExecContext(ctx, fmt.Sprintf(
 				`CREATE TABLE %s (LIKE observation INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`, name)); err != nil {
-				return err
+				return fmt.Errorf("create partition %s: %w", name, err)
 			}
-			_, err := tx.ExecContext(ctx, fmt.Sprintf(
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf(
 				`ALTER TABLE observation ATTACH PARTITION %s FOR VALUES FROM ('%s') TO ('%s')`,
-				name, b[0].Format(time.RFC3339), b[1].Format(time.RFC3339)))
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("create partition %s: %w", name, err)
+				name, b[0].Format(time.RFC3339), b[1].Format(time.RFC3339))); err != nil {
+				return fmt.Errorf("create partition %s: %w", name, err)
+			}
 		}
-		db.pg.mu.Lock()
-		db.pg.partitions[name] = true
-		db.pg.mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return err
 	}
+	db.pg.mu.Lock()
+	for _, name := range names {
+		db.pg.partitions[name] = true
+	}
+	db.pg.mu.Unlock()
 	return nil
 }
 

@@ -78,6 +78,9 @@ func (im *importTx) PutAreas(ctx context.Context, as []*lantian.Area) (lantian.W
 	if im.done {
 		return res, errDone
 	}
+	if err := im.w.settle(); err != nil {
+		return res, err
+	}
 	for i, a := range as {
 		st, err := im.db.putArea(ctx, im.conn, a)
 		if err != nil {
@@ -98,6 +101,9 @@ func (im *importTx) PutStations(ctx context.Context, ss []*lantian.Station) (lan
 	var res lantian.WriteResult
 	if im.done {
 		return res, errDone
+	}
+	if err := im.w.settle(); err != nil {
+		return res, err
 	}
 	for i, s := range ss {
 		st, err := im.db.putStation(ctx, im.conn, s)

@@ -1,0 +1,129 @@
+package sqlstore
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/lantian-aq/lantian"
+	"github.com/lantian-aq/lantian/standard"
+)
+
+// TestHourDay checks the integer day key of the dirty-day marks against
+// standard.DayOfHour, around midnight in Beijing and before 1970.
+func TestHourDay(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		end  time.Time
+	}{
+		{"hour ending at midnight belongs to the day before", time.Date(2023, 3, 1, 0, 0, 0, 0, bj)},
+		{"first hour of the day", time.Date(2023, 3, 1, 1, 0, 0, 0, bj)},
+		{"last hour before midnight", time.Date(2023, 2, 28, 23, 0, 0, 0, bj)},
+		{"leap day", time.Date(2024, 2, 29, 12, 0, 0, 0, bj)},
+		{"UTC midnight is 08:00 in Beijing", time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC)},
+		{"epoch", time.Unix(0, 0)},
+		{"before 1970", time.Date(1969, 12, 31, 0, 0, 0, 0, bj)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want := standard.DayOfHour(tc.end).Format(time.DateOnly)
+			got := time.Unix(int64(hourDay(tc.end))*86400, 0).UTC().Format(time.DateOnly)
+			if got != want {
+				t.Errorf("hourDay(%s) is %s, want %s", tc.end, got, want)
+			}
+		})
+	}
+}
+
+// TestImportMixedBatch imports one batch in which one station's hours are
+// all new, another's are partly stored (unchanged and revised), and a
+// third's stored hours lie just outside the batch's range: new hours take
+// the plain insert, the others the upsert, and counts, revisions and marks
+// must come out as if every row had gone through the upsert.
+func TestImportMixedBatch(t *testing.T) {
+	forEach(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		seed(t, db)
+		day := func(d, h int) time.Time { return hour(2023, 3, d, h) }
+		if _, err := db.WriteHours(ctx, []lantian.HourRecord{
+			rec("2404A", day(1, 2), 30*standard.ConcScale),
+			rec("2404A", day(1, 3), 31*standard.ConcScale),
+			rec("X001", day(1, 1), 40*standard.ConcScale),
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.w.ExecContext(ctx, `DELETE FROM dirty_day`); err != nil {
+			t.Fatal(err)
+		}
+		var batch []lantian.HourRecord
+		for h := 1; h <= 4; h++ {
+			batch = append(batch, rec("2403A", day(2, h), standard.Conc(h)*standard.ConcScale))
+		}
+		batch = append(batch,
+			rec("2404A", day(1, 1), 29*standard.ConcScale), // new
+			rec("2404A", day(1, 2), 30*standard.ConcScale), // unchanged
+			rec("2404A", day(1, 3), 99*standard.ConcScale), // revised
+			rec("2404A", day(1, 4), 32*standard.ConcScale), // new
+			rec("X001", day(1, 2), 41*standard.ConcScale),  // new; the stored hour is outside this range
+		)
+		for i := range batch {
+			batch[i].Line = i + 2
+		}
+		im, err := db.BeginImport(ctx, "mixed.csv", "wide")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := im.WriteHours(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		run, err := im.Commit(ctx, lantian.ImportSummary{Read: len(batch)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run.Inserted != 7 || run.Revised != 1 || run.Unchanged != 1 || run.Rejected != 0 {
+			t.Errorf("run counts inserted %d, revised %d, unchanged %d, rejected %d; want 7, 1, 1, 0",
+				run.Inserted, run.Revised, run.Unchanged, run.Rejected)
+		}
+		revs, err := db.Revisions(ctx, "2404A", day(1, 3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(revs) != 2 {
+			t.Fatalf("2404A 03:00 has %d revisions, want 2 (the replaced one kept)", len(revs))
+		}
+		var n int
+		if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM observation`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 10 {
+			t.Errorf("%d station-hours stored, want 10", n)
+		}
+		// Every station-day written or revised is marked, and the area
+		// day of the evaluation stations with it; the unchanged hour
+		// alone would mark nothing.
+		rows, err := db.r.QueryContext(ctx, `SELECT kind, code, day FROM dirty_day ORDER BY kind, code, day`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var got []string
+		for rows.Next() {
+			var kind, code string
+			var d time.Time
+			if err := rows.Scan(&kind, &code, dayScan{&d}); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, kind+":"+code+":"+d.Format(time.DateOnly))
+		}
+		want := []string{"area:411300:2023-03-01", "area:411300:2023-03-02", "area:411323:2023-03-01",
+			"station:2403A:2023-03-02", "station:2404A:2023-03-01", "station:X001:2023-03-01"}
+		if len(got) != len(want) {
+			t.Fatalf("dirty days %v, want %v", got, want)
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("dirty days %v, want %v", got, want)
+				break
+			}
+		}
+	})
+}

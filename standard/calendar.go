@@ -59,11 +59,22 @@ func daysInMonth(y, m int) int {
 }
 
 // monthCounter counts valid days per calendar month of a period.
+// Periods of up to 25 months count in the fixed array, longer ones in
+// extra; the counter never points into itself, so it stays on the stack.
 type monthCounter struct {
 	y0, m0 int // first month of the period
-	counts []int
+	n      int // months in the period
 	total  int
 	fixed  [25]int
+	extra  []int
+}
+
+// counts returns the per-month counts.
+func (mc *monthCounter) counts() []int {
+	if mc.extra != nil {
+		return mc.extra
+	}
+	return mc.fixed[:mc.n]
 }
 
 func (mc *monthCounter) init(a, b int32) {
@@ -73,12 +84,10 @@ func (mc *monthCounter) init(a, b int32) {
 	if n < 1 {
 		n = 1
 	}
-	mc.y0, mc.m0, mc.total = y0, m0, 0
-	if n <= len(mc.fixed) {
-		mc.fixed = [25]int{}
-		mc.counts = mc.fixed[:n]
-	} else {
-		mc.counts = make([]int, n)
+	mc.y0, mc.m0, mc.n, mc.total = y0, m0, n, 0
+	mc.fixed, mc.extra = [25]int{}, nil
+	if n > len(mc.fixed) {
+		mc.extra = make([]int, n)
 	}
 }
 
@@ -91,8 +100,8 @@ func (mc *monthCounter) monthIndex(day int32) int32 {
 
 // addIndex counts a valid day by its month index.
 func (mc *monthCounter) addIndex(i int32) {
-	if i >= 0 && int(i) < len(mc.counts) {
-		mc.counts[i]++
+	if c := mc.counts(); i >= 0 && int(i) < len(c) {
+		c[i]++
 	}
 	mc.total++
 }
@@ -112,7 +121,8 @@ func periodCoverage(r *Rules, mc *monthCounter, a, b int32) Coverage {
 	}
 	y, m := mc.y0, mc.m0
 	yearCount := 0
-	for i, c := range mc.counts {
+	counts := mc.counts()
+	for i, c := range counts {
 		first := dayNum(y, m, 1)
 		dim := daysInMonth(y, m)
 		last := first + int32(dim) - 1
@@ -131,7 +141,7 @@ func periodCoverage(r *Rules, mc *monthCounter, a, b int32) Coverage {
 		}
 		// Whole calendar years inside the period need MinDaysYear.
 		yearCount += c
-		if m == 12 || i == len(mc.counts)-1 {
+		if m == 12 || i == len(counts)-1 {
 			if a <= dayNum(y, 1, 1) && b >= dayNum(y, 12, 31) && yearCount < r.MinDaysYear {
 				cov.OK = false
 				cov.Reason = reasonFewDaysYear

@@ -58,6 +58,33 @@ func BenchmarkKernels(b *testing.B) {
 	}
 }
 
+var sinkSum int64
+
+// BenchmarkKernelsBaseline is the floor the kernels are measured against on
+// the same data: one plain pass summing every hourly value of the 200
+// station-years (6 pollutants × 8,760 hours each). On a shared machine the
+// ratio of BenchmarkKernels to it is the stable figure.
+func BenchmarkKernelsBaseline(b *testing.B) {
+	series := kernelSeries(b)
+	b.ResetTimer()
+	c0 := cpuSeconds()
+	for b.Loop() {
+		var t int64
+		for _, s := range series {
+			for p := range s.V {
+				for _, v := range s.V[p] {
+					t += int64(v)
+				}
+			}
+		}
+		sinkSum = t
+	}
+	b.ReportMetric(float64(len(series)*b.N)/b.Elapsed().Seconds(), "station-years/s/core")
+	if cpu := cpuSeconds() - c0; cpu > 0 {
+		b.ReportMetric(float64(len(series)*b.N)/cpu, "station-years/cpu-s")
+	}
+}
+
 // cpuSeconds is the CPU time (user + system) of the process so far.
 func cpuSeconds() float64 {
 	var ru syscall.Rusage

@@ -120,6 +120,10 @@ type Config struct {
 	// account disabled by another process (the command line) takes effect
 	// within this time.
 	PrincipalCacheTTL time.Duration
+	// DemoSignIn lists the demo cast (DemoCast) with its published
+	// passwords on the sign-in page. Set it only when the server runs on
+	// the demo data, whose accounts exist for trying the platform out.
+	DemoSignIn bool
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Logger receives security events (default slog.Default()).

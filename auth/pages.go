@@ -56,6 +56,48 @@ func safeNext(next string) string {
 
 type loginPage struct {
 	Error, Next, Login string
+	// Lang is the page's language (zh-CN unless asked for English, like
+	// the dashboard: ?lang= then the lang cookie); Switch is the URL of
+	// the page in the other language.
+	Lang, Switch string
+	// Demo are the demo accounts to list (Config.DemoSignIn).
+	Demo []DemoUser
+}
+
+// loginLanguage picks the sign-in page's language the way the dashboard
+// does: ?lang= (remembered in the lang cookie the dashboard reads), then
+// the cookie, then Chinese.
+func loginLanguage(w http.ResponseWriter, r *http.Request) string {
+	if q := r.URL.Query().Get("lang"); q != "" {
+		l := "zh-CN"
+		if strings.HasPrefix(strings.ToLower(q), "en") {
+			l = "en"
+		}
+		http.SetCookie(w, &http.Cookie{Name: "lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		return l
+	}
+	if c, err := r.Cookie("lang"); err == nil && c.Value == "en" {
+		return "en"
+	}
+	return "zh-CN"
+}
+
+// newLoginPage fills the language, the switch and the demo accounts.
+func (s *Service) newLoginPage(w http.ResponseWriter, r *http.Request, next string) loginPage {
+	pg := loginPage{Next: next, Lang: loginLanguage(w, r)}
+	other := "en"
+	if pg.Lang == "en" {
+		other = "zh-CN"
+	}
+	pg.Switch = LoginPath + "?" + url.Values{"next": {next}, "lang": {other}}.Encode()
+	if s.cfg.DemoSignIn {
+		for _, d := range DemoCast() {
+			if d.Password != "" {
+				pg.Demo = append(pg.Demo, d)
+			}
+		}
+	}
+	return pg
 }
 
 func renderPage(w http.ResponseWriter, status int, name string, data any) {
@@ -69,7 +111,7 @@ func renderPage(w http.ResponseWriter, status int, name string, data any) {
 }
 
 func (s *Service) pageLogin(w http.ResponseWriter, r *http.Request) {
-	renderPage(w, http.StatusOK, "login.html", loginPage{Next: safeNext(r.URL.Query().Get("next"))})
+	renderPage(w, http.StatusOK, "login.html", s.newLoginPage(w, r, safeNext(r.URL.Query().Get("next"))))
 }
 
 func (s *Service) pageLoginPost(w http.ResponseWriter, r *http.Request) {
@@ -97,7 +139,9 @@ func (s *Service) pageLoginPost(w http.ResponseWriter, r *http.Request) {
 		if status == http.StatusUnauthorized || status == http.StatusBadRequest {
 			status = http.StatusOK
 		}
-		renderPage(w, status, "login.html", loginPage{Error: msg, Next: next, Login: login})
+		pg := s.newLoginPage(w, r, next)
+		pg.Error, pg.Login = msg, login
+		renderPage(w, status, "login.html", pg)
 		return
 	}
 	s.setCookie(w, id)

@@ -40,7 +40,8 @@ func (af *authFlags) service(ctx context.Context, fs *flag.FlagSet, st *sqlstore
 		ip := net.ParseIP(host)
 		insecure = err == nil && (host == "localhost" || (ip != nil && ip.IsLoopback()))
 	}
-	svc, err := auth.New(st, st, auth.Config{InsecureCookies: insecure, TrustedOrigins: splitList(*af.origins), Logger: log})
+	// The sign-in page lists the demo accounts only on the demo data.
+	svc, err := auth.New(st, st, auth.Config{InsecureCookies: insecure, TrustedOrigins: splitList(*af.origins), Logger: log, DemoSignIn: demo})
 	if err != nil {
 		return nil, err
 	}

@@ -135,7 +135,7 @@ func New(o Options) (*Server, error) {
 	if s.static, err = fs.Sub(staticFS, "static"); err != nil {
 		return nil, err
 	}
-	if s.openapi, err = openAPIJSON(); err != nil {
+	if s.openapi, err = openAPIJSON(tableRoutes(s.routes()), false); err != nil {
 		return nil, err
 	}
 	s.metrics = newMetrics(s.registry)
@@ -149,6 +149,10 @@ func New(o Options) (*Server, error) {
 		}
 		o.Auth.Register(s.router)
 		o.Auth.RegisterPages(s.router)
+		// The document describes every route the router serves.
+		if s.openapi, err = openAPIJSON(s.router.Routes(), true); err != nil {
+			return nil, err
+		}
 		s.handler = s.recoverer(s.router)
 		return s, nil
 	}

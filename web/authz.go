@@ -71,6 +71,15 @@ var routeRules = map[string]auth.Rule{
 	"GET /api/v1/plans/{id}/views/areas":           auth.Requires(auth.KindProgress, auth.Read),
 	"GET /api/v1/plans/{id}/scorecards":            auth.Requires(auth.KindProgress, auth.Read),
 	"GET /api/v1/plans/{id}/targets":               auth.Requires(auth.KindProgress, auth.Read),
+
+	// HJ 212 device registry: read by the bureau's administrators and
+	// analysts, changed by administrators (and provisioning systems with a
+	// device:write token); passwords are never answered.
+	"GET /api/v1/devices":         auth.Requires(auth.KindDevice, auth.Read),
+	"POST /api/v1/devices":        auth.Requires(auth.KindDevice, auth.Create),
+	"GET /api/v1/devices/{mn}":    auth.Requires(auth.KindDevice, auth.Read),
+	"PATCH /api/v1/devices/{mn}":  auth.Requires(auth.KindDevice, auth.Update),
+	"DELETE /api/v1/devices/{mn}": auth.Requires(auth.KindDevice, auth.Delete),
 }
 
 // checkRules reports the first route of the table without a rule.

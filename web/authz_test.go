@@ -76,6 +76,14 @@ var routeByRole = authtest.Expect{
 	"GET /api/v1/plans/{id}/scorecards":            "admin analyst leader commission county department viewer",
 	"GET /api/v1/plans/{id}/targets":               "admin analyst leader commission county department viewer",
 
+	// HJ 212 device registry: device passwords are not for every reader;
+	// only administrators remove a device.
+	"GET /api/v1/devices":         "admin analyst machine",
+	"POST /api/v1/devices":        "admin machine",
+	"GET /api/v1/devices/{mn}":    "admin analyst machine",
+	"PATCH /api/v1/devices/{mn}":  "admin machine",
+	"DELETE /api/v1/devices/{mn}": "admin",
+
 	// Accounts, tokens and the audit log (package auth).
 	"POST /api/v1/session":            "public",
 	"GET /api/v1/session":             "signed-in",

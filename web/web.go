@@ -233,6 +233,13 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/plans/{id}/views/areas", s.apiLedgerAreas},
 		{"GET /api/v1/plans/{id}/scorecards", s.apiLedgerScorecards},
 		{"GET /api/v1/plans/{id}/targets", s.apiLedgerTargets},
+
+		// HJ 212 device registry (devices.go).
+		{"GET /api/v1/devices", s.apiDevices},
+		{"POST /api/v1/devices", s.apiDeviceCreate},
+		{"GET /api/v1/devices/{mn}", s.apiDevice},
+		{"PATCH /api/v1/devices/{mn}", s.apiDeviceUpdate},
+		{"DELETE /api/v1/devices/{mn}", s.apiDeviceDelete},
 	}
 }
 

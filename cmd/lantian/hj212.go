@@ -561,6 +561,11 @@ func (e *emulator) run(recs []record) (*sendReport, error) {
 	readErr := make(chan error, 1)
 	go func() { readErr <- e.readLoop() }()
 	start := time.Now()
+	defer func() {
+		if rep.elapsed == 0 { // cut short: report the time it ran
+			rep.elapsed = time.Since(start)
+		}
+	}()
 	ackWanted := hj212.HeaderFlag(e.o.flag).AckWanted()
 	codes := hj212.AmbientCodes()
 	qnBase := time.Now()

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lantian-aq/lantian"
+	"github.com/lantian-aq/lantian/auth"
 	"github.com/lantian-aq/lantian/standard"
 )
 
@@ -69,6 +70,12 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusBadRequest, codeBadRequest, ue.msg)
 		return
 	}
+	if isAuthError(err) {
+		// The same answer as when the Router refuses a request itself:
+		// 401 with WWW-Authenticate, 403, 429 with Retry-After.
+		auth.WriteError(w, r, err)
+		return
+	}
 	switch lantian.ErrorCode(err) {
 	case lantian.ENOTFOUND:
 		writeError(w, http.StatusNotFound, codeNotFound, lantian.ErrorMessage(err))
@@ -80,6 +87,21 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery, "err", err)
 		writeError(w, http.StatusInternalServerError, codeInternal, "the server could not answer this request; the details are in the server log")
 	}
+}
+
+// isAuthError reports whether err refuses the request for who makes it
+// (no or bad credentials, not allowed, too many failed sign-ins) rather
+// than for what it asks.
+func isAuthError(err error) bool {
+	var te *auth.ThrottledError
+	if errors.As(err, &te) {
+		return true
+	}
+	switch lantian.ErrorCode(err) {
+	case lantian.EUNAUTHENTICATED, lantian.EFORBIDDEN, lantian.ETHROTTLED:
+		return true
+	}
+	return false
 }
 
 // ---- query parameters ----

@@ -75,8 +75,9 @@ func calcPeriod(t *testing.T, from, to time.Time) map[string]string {
 // TestOverviewEqualsCalcPeriod checks that the numbers of the 总览 card of
 // Nanyang (411300), read from the store the demo data were imported into,
 // equal those of `lantian calc period` computed directly from the source
-// file: valid, good and heavy days, the ratios, every assessment item that
-// is valid, compliance and the composite index.
+// file: valid, good and heavy days, the ratios, every assessment item
+// (invalid ones too, with their validity), compliance and the composite
+// index.
 func TestOverviewEqualsCalcPeriod(t *testing.T) {
 	for _, asOf := range []string{"2019-12-31", "2019-06-30", "2019-03-31"} {
 		t.Run(asOf, func(t *testing.T) {
@@ -106,8 +107,15 @@ func TestOverviewEqualsCalcPeriod(t *testing.T) {
 			valid := map[string]string{"so2": "so2_valid", "no2": "no2_valid", "pm10": "pm10_valid", "pm25": "pm25_valid", "co": "co_valid", "o3": "o3_8h_valid"}
 			for _, it := range c.Items {
 				check(it.Pollutant+" valid", strconv.FormatBool(it.Valid), want[valid[it.Pollutant]])
-				if it.Valid {
-					check(it.Name, it.Value.String(), want[cols[it.Pollutant]])
+				// Invalid values are shown too, as calc period prints
+				// them, and never judged.
+				w := want[cols[it.Pollutant]]
+				if w == "" {
+					w = "—"
+				}
+				check(it.Name, it.Value.String(), w)
+				if !it.Valid && (it.Compliant != nil || it.Multiple != nil) {
+					t.Errorf("%s is not valid but was judged", it.Name)
 				}
 			}
 			compliant := "false"

@@ -35,7 +35,7 @@ func (s *Server) pageOverview(w http.ResponseWriter, r *http.Request) {
 	tr := translator(language(w, r))
 	tb := &Table{ID: "targets", Title: fmt.Sprintf("%s %d（%s %s）", tr("overview.table"), y, tr("label.asof"), ov.AsOf),
 		Columns: []string{tr("label.area"), tr("label.stations"), tr("card.validdays"), tr("card.goodratio") + " (%)", tr("card.target"),
-			tr("card.nongoodleft"), tr("card.heavy"), tr("card.heavyleft"), "PM2.5 (μg/m³)", tr("card.pm25allowance") + " (μg/m³)",
+			tr("card.nongoodleft"), tr("card.heavy"), tr("card.heavyleft"), "PM2.5 (μg/m³)", "PM2.5 " + tr("label.validity"), tr("card.pm25allowance") + " (μg/m³)",
 			tr("card.projection") + " PM2.5", tr("card.composite"), tr("card.compliant")}}
 	synthetic := false
 	for _, c := range ov.Cards {
@@ -46,14 +46,18 @@ func (s *Server) pageOverview(w http.ResponseWriter, r *http.Request) {
 		}
 		row := []Cell{{Text: name, Href: "/areas/" + c.Area.Code + "?year=" + strconv.Itoa(y)}}
 		if !c.HasData {
-			row = append(row, cellsOf(strconv.Itoa(c.Stations), "0", "—", targetText(c.GoodTarget, tr), "—", "—", "—", "—", "—", "—", "—", "—")...)
+			row = append(row, cellsOf(strconv.Itoa(c.Stations), "0", "—", targetText(c.GoodTarget, tr), "—", "—", "—", "—", "—", "—", "—", "—", "—")...)
 			tb.Rows = append(tb.Rows, row)
 			continue
 		}
-		pm := "—"
+		pm, pmValid := Cell{Text: "—"}, Cell{Text: "—"}
 		for _, it := range c.Items {
 			if it.Pollutant == "pm25" {
-				pm = it.Value.String()
+				pm.Text, pmValid.Text = it.Value.String(), tr("label.valid")
+				if !it.Valid {
+					pm.Class, pm.Title = "insufficient", sprintf(tr("label.invalidvalue"), it.Coverage.Valid, it.Coverage.Expected)
+					pmValid = Cell{Text: tr("label.insufficient"), Class: "insufficient", Title: pm.Title}
+				}
 			}
 		}
 		proj := "—"
@@ -65,7 +69,9 @@ func (s *Server) pageOverview(w http.ResponseWriter, r *http.Request) {
 			comp = tr("label.yes")
 		}
 		row = append(row, cellsOf(strconv.Itoa(c.Stations), strconv.Itoa(c.ValidDays), c.GoodRatio, targetText(c.GoodTarget, tr),
-			intOr(c.NonGoodLeft, "—"), strconv.Itoa(c.HeavyDays), intOr(c.HeavyLeft, "—"), pm, c.PM25Allowance.String(), proj, c.Composite, comp)...)
+			intOr(c.NonGoodLeft, "—"), strconv.Itoa(c.HeavyDays), intOr(c.HeavyLeft, "—"))...)
+		row = append(row, pm, pmValid)
+		row = append(row, cellsOf(c.PM25Allowance.String(), proj, c.Composite, comp)...)
 		tb.Rows = append(tb.Rows, row)
 	}
 	tb.Note = tr("card.method")
@@ -269,7 +275,7 @@ func (s *Server) pageDetail(w http.ResponseWriter, r *http.Request, kind string)
 	lang := language(w, r)
 	tr := translator(lang)
 	at := &Table{ID: "assessment", Title: fmt.Sprintf("%s %s %d", d.Name, tr("detail.assessment"), y),
-		Columns: []string{tr("item.name"), tr("item.value"), tr("item.limit"), tr("label.unit"), tr("item.compliant"), tr("item.multiple"), tr("label.coverage")}}
+		Columns: []string{tr("item.name"), tr("item.value"), tr("item.limit"), tr("label.unit"), tr("item.compliant"), tr("item.multiple"), tr("label.coverage"), tr("label.validity")}}
 	for _, it := range d.Assessment {
 		comp, mult := "—", "—"
 		if it.Compliant != nil {
@@ -282,10 +288,14 @@ func (s *Server) pageDetail(w http.ResponseWriter, r *http.Request, kind string)
 			mult = *it.Multiple
 		}
 		cov := fmt.Sprintf("%d/%d", it.Coverage.Valid, it.Coverage.Expected)
+		row := cellsOf(itemLabel(it, tr), it.Value.String(), it.Limit.String(), it.Unit, comp, mult, cov, tr("label.valid"))
 		if !it.Valid {
-			cov += " " + tr("label.invalid")
+			// Shown for information, marked, never judged; the export
+			// says the same in the validity column.
+			row[1].Class, row[1].Title = "insufficient", sprintf(tr("label.invalidvalue"), it.Coverage.Valid, it.Coverage.Expected)
+			row[7] = Cell{Text: tr("label.insufficient"), Class: "insufficient", Title: row[1].Title}
 		}
-		at.Rows = append(at.Rows, cellsOf(itemLabel(it, tr), it.Value.String(), it.Limit.String(), it.Unit, comp, mult, cov))
+		at.Rows = append(at.Rows, row)
 	}
 	at.Note = fmt.Sprintf(tr("detail.provenance"), max(1, len(d.Stations)), d.ValidHours, editionText(d.Edition))
 	cols := []string{tr("label.date"), tr("label.aqi"), tr("label.category"), tr("label.primary")}

@@ -63,6 +63,14 @@ func TestCatalogueComplete(t *testing.T) {
 	for _, m := range []string{"actual", "persistence", "climatology", "none"} {
 		used["method."+m] = "budget.Project"
 	}
+	// The layout names the signed-in role, the station page the station's
+	// kind.
+	for _, r := range []string{"admin", "analyst", "leader", "commission", "county", "department", "viewer", "machine"} {
+		used["role."+r] = "signedInUser"
+	}
+	for _, k := range []string{"national", "provincial", "county", "township", "micro", "background"} {
+		used["kind."+k] = "templates/detail.html"
+	}
 	if len(used) < 40 {
 		t.Fatalf("found only %d message keys in use; the scan is broken", len(used))
 	}

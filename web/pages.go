@@ -7,11 +7,13 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/lantian-aq/lantian"
+	"github.com/lantian-aq/lantian/auth"
 	"github.com/lantian-aq/lantian/standard"
 )
 
@@ -35,7 +37,15 @@ func templateFuncs(t func(string) string) template.FuncMap {
 			return strings.NewReplacer(">=", "≥", "<=", "≤").Replace(s)
 		},
 		"derefBool": func(p *bool) bool { return *p },
-		"derefStr":  func(p *string) string { return *p },
+		"invalidItems": func(items []ItemView) bool {
+			for _, it := range items {
+				if !it.Valid && standard.Conc(it.Value) != standard.Missing {
+					return true
+				}
+			}
+			return false
+		},
+		"derefStr": func(p *string) string { return *p },
 		"tbl": func(t *Table, e map[string][2]string) map[string]any {
 			return map[string]any{"T": t, "E": e}
 		},
@@ -75,6 +85,28 @@ type page struct {
 	Error     string
 	Levels    []levelLegend
 	Synthetic bool
+	User      *signedIn // nil without accounts (Options.Auth unset)
+}
+
+// signedIn is what the layout shows of the signed-in user: who it is, the
+// sign-out form's CSRF token, and the links the role may follow.
+type signedIn struct {
+	Name, Login, Role, CSRF string
+	Audit                   bool // may read the audit log
+}
+
+// signedInUser describes the request's principal for the layout.
+func signedInUser(r *http.Request, tr func(string) string) *signedIn {
+	p := auth.PrincipalFrom(r.Context())
+	if p == nil {
+		return nil
+	}
+	u := &signedIn{Name: p.User.Name, Login: p.User.Login, Role: tr("role." + string(p.User.Role)), CSRF: p.CSRFToken(),
+		Audit: auth.Authorize(p, auth.Read, auth.Resource{Kind: auth.KindAudit}) == nil}
+	if u.Name == "" {
+		u.Name = u.Login
+	}
+	return u
 }
 
 type levelLegend struct{ Name, Colour string }
@@ -103,6 +135,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p *
 	q.Del("format")
 	p.Query = q.Encode()
 	p.Levels = levels(p.Lang)
+	p.User = signedInUser(r, tr)
 	p.Exports = map[string][2]string{}
 	for _, t := range p.Tables {
 		p.Exports[t.ID] = [2]string{t.exportURL(r, "csv"), t.exportURL(r, "xlsx")}
@@ -139,6 +172,13 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	status, msg := http.StatusInternalServerError, "the server could not build this page; the details are in the server log"
 	var ue *userError
 	switch {
+	case lantian.ErrorCode(err) == lantian.EUNAUTHENTICATED:
+		http.Redirect(w, r, auth.LoginPath+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	case isAuthError(err):
+		// 403 and 429 as the sign-in and refusal pages of package auth.
+		auth.WriteError(w, r, err)
+		return
 	case errors.As(err, &ue):
 		status, msg = http.StatusBadRequest, ue.msg
 	case lantian.ErrorCode(err) == lantian.ENOTFOUND:

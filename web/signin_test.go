@@ -2,13 +2,18 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/lantian-aq/lantian"
+	"github.com/lantian-aq/lantian/auth"
 	"github.com/lantian-aq/lantian/auth/authtest"
 )
 
@@ -146,4 +151,156 @@ func postForm(t *testing.T, c *http.Client, path string, v url.Values) *http.Res
 	io.Copy(io.Discard, res.Body)
 	res.Body.Close()
 	return res
+}
+
+// TestLayoutSignedIn: every page shows who is signed in (name and role in
+// the page's language), a sign-out form carrying the session's CSRF token,
+// and the audit-log link only to the roles that may read the log.
+func TestLayoutSignedIn(t *testing.T) {
+	authServer(t)
+	cases := []struct {
+		role      lantian.Role
+		path      string
+		want      []string
+		audit     bool
+		notWanted []string
+	}{
+		{lantian.RoleLeader, "/ranking?year=2019", []string{"局领导"}, true, nil},
+		{lantian.RoleLeader, "/ranking?year=2019&lang=en", []string{"bureau leader", ">Sign out<", ">Audit log<"}, true, []string{"退出登录"}},
+		{lantian.RoleCounty, "/ledger", []string{"县（市、区）联络员", ">退出登录<"}, false, nil},
+		{lantian.RoleViewer, "/realtime", []string{"只读用户"}, false, nil},
+	}
+	for _, tc := range cases {
+		t.Run(string(tc.role)+" "+tc.path, func(t *testing.T) {
+			c := authtest.SignIn(t, authSvc, authCast[tc.role], authSvc.SessionCookieName())
+			req, _ := http.NewRequest(http.MethodGet, authHTTP.URL+tc.path, nil)
+			c.Apply(req)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			body := string(b)
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("status %d", res.StatusCode)
+			}
+			want := append([]string{`id="user"`, `action="/logout"`, `name="csrf_token" value="` + c.CSRF + `"`, authCast[tc.role].Name}, tc.want...)
+			for _, s := range want {
+				if !strings.Contains(body, s) {
+					t.Errorf("missing %q", s)
+				}
+			}
+			for _, s := range tc.notWanted {
+				if strings.Contains(body, s) {
+					t.Errorf("unexpected %q", s)
+				}
+			}
+			if got := strings.Contains(body, `id="audit-link"`); got != tc.audit {
+				t.Errorf("audit link shown: %v, want %v", got, tc.audit)
+			}
+		})
+	}
+}
+
+// TestAuthErrorsMapped: errors that refuse the request for who makes it
+// keep their meaning wherever a handler reports them: 401 with
+// WWW-Authenticate, 403, 429 with Retry-After, each as the API's JSON error
+// with a message that says what to do; a page sends the anonymous to sign
+// in.
+func TestAuthErrorsMapped(t *testing.T) {
+	cases := []struct {
+		name   string
+		err    error
+		status int
+		code   string
+		header string
+	}{
+		{"unauthenticated", lantian.Errorf(lantian.EUNAUTHENTICATED, "sign in or present an API token"), http.StatusUnauthorized, "unauthenticated", "WWW-Authenticate"},
+		{"forbidden", fmt.Errorf("report on task 30: %w", lantian.Errorf(lantian.EFORBIDDEN, "t-viewer (viewer) may not create progress")), http.StatusForbidden, "forbidden", ""},
+		{"throttled code", lantian.Errorf(lantian.ETHROTTLED, "too many failed logins: try again in 30 s"), http.StatusTooManyRequests, "throttled", ""},
+		{"throttled error", &auth.ThrottledError{RetryAfter: 30 * time.Second}, http.StatusTooManyRequests, "throttled", "Retry-After"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/api/v1/plans/x/reports", nil)
+			w := httptest.NewRecorder()
+			testSrv.fail(w, r, tc.err)
+			if w.Code != tc.status {
+				t.Fatalf("status %d, want %d", w.Code, tc.status)
+			}
+			var e struct {
+				Error struct{ Code, Message string }
+			}
+			if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil {
+				t.Fatalf("body %q: %v", w.Body, err)
+			}
+			if e.Error.Code != tc.code || len(e.Error.Message) < 10 {
+				t.Fatalf("error %+v, want code %s and a message", e.Error, tc.code)
+			}
+			if tc.header != "" && w.Header().Get(tc.header) == "" {
+				t.Errorf("no %s header", tc.header)
+			}
+		})
+	}
+	t.Run("page of the anonymous", func(t *testing.T) {
+		r := httptest.NewRequest(http.MethodGet, "/ledger?plan=x", nil)
+		w := httptest.NewRecorder()
+		testSrv.pageError(w, r, lantian.Errorf(lantian.EUNAUTHENTICATED, "sign in"))
+		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/login?next=%2Fledger%3Fplan%3Dx" {
+			t.Fatalf("%d to %q", w.Code, w.Header().Get("Location"))
+		}
+	})
+	t.Run("page refused", func(t *testing.T) {
+		r := httptest.NewRequest(http.MethodGet, "/ledger", nil)
+		r.Header.Set("Accept", "text/html")
+		w := httptest.NewRecorder()
+		testSrv.pageError(w, r, lantian.Errorf(lantian.EFORBIDDEN, "t-viewer (viewer) may not create progress"))
+		if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "may not create progress") {
+			t.Fatalf("%d: %.300s", w.Code, w.Body)
+		}
+	})
+}
+
+// TestInvalidValuesShown: Nanyang's 2019 items fall short of GB 3095 表4
+// (343 of 365 valid days for PM2.5); the card and the assessment table
+// still show the engine's value, marked and explained, and the export says
+// the same in its validity column.
+func TestInvalidValuesShown(t *testing.T) {
+	_, b := get(t, "/api/v1/overview?year=2019&as_of=2019-12-31")
+	var ov Overview
+	if err := json.Unmarshal(b, &ov); err != nil {
+		t.Fatal(err)
+	}
+	var pm ItemView
+	for _, it := range ov.Cards[0].Items {
+		if it.Pollutant == "pm25" {
+			pm = it
+		}
+	}
+	if pm.Valid || pm.Value.String() == "—" || pm.Compliant != nil {
+		t.Fatalf("PM2.5 2019 of 411300: %+v, want an invalid value shown and not judged", pm)
+	}
+	tip := fmt.Sprintf("数据不足：有效天数 %d/%d", pm.Coverage.Valid, pm.Coverage.Expected)
+	_, page := get(t, "/?year=2019&as_of=2019-12-31&lang=zh-CN")
+	if !strings.Contains(string(page), `<span class="insufficient" title="`+tip) || !strings.Contains(string(page), `<td data-item="pm25"><span class="insufficient" title="`+tip) {
+		t.Errorf("the card does not mark the invalid PM2.5 value with %q", tip)
+	}
+	_, csv := get(t, "/areas/411300?year=2019&lang=zh-CN&export=assessment&format=csv")
+	found := false
+	for _, line := range strings.Split(string(csv), "\n") {
+		if strings.HasPrefix(line, "PM2.5 ") {
+			found = true
+			if !strings.Contains(line, ","+pm.Value.String()+",") || !strings.HasSuffix(strings.TrimSpace(line), ",数据不足") {
+				t.Errorf("export row %q: want the value %s and 数据不足 in the validity column", line, pm.Value)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no PM2.5 row in the export:\n%s", csv)
+	}
+	_, csv = get(t, "/?year=2019&as_of=2019-12-31&lang=zh-CN&export=targets&format=csv")
+	if !strings.Contains(string(csv), "PM2.5 数据有效性") || !strings.Contains(string(csv), pm.Value.String()+",数据不足") {
+		t.Errorf("overview export lacks the PM2.5 validity: %.600s", csv)
+	}
 }

@@ -30,6 +30,7 @@ type Cell struct {
 	Colour string // background, e.g. "#FFFF00"
 	Href   string
 	Class  string
+	Title  string // tooltip on screen (not exported: say it in a column too)
 }
 
 // cellsOf makes plain cells from texts.

@@ -61,16 +61,19 @@ func daysIn(y int) int { return int(yearStart(y+1).Sub(yearStart(y)).Hours() / 2
 // ItemView is one assessment item of an area or station over a period: the
 // statistic HJ 663 compares with the GB 3095 grade-II limit.
 type ItemView struct {
-	Pollutant string           `json:"pollutant"` // so2 … pm25
-	Name      string           `json:"name"`      // e.g. "PM2.5 年平均"
-	Statistic string           `json:"statistic"` // annual_mean, p95, p90_mda8, p98
-	Value     Conc             `json:"value"`
-	Limit     Conc             `json:"limit"`
-	Unit      string           `json:"unit"`
-	Compliant *bool            `json:"compliant"` // null when the value is missing
-	Multiple  *string          `json:"exceedance_multiple"`
-	Valid     bool             `json:"valid"` // the coverage rule is met
-	Coverage  lantian.Coverage `json:"coverage"`
+	Pollutant string  `json:"pollutant"` // so2 … pm25
+	Name      string  `json:"name"`      // e.g. "PM2.5 年平均"
+	Statistic string  `json:"statistic"` // annual_mean, p95, p90_mda8, p98
+	Value     Conc    `json:"value"`
+	Limit     Conc    `json:"limit"`
+	Unit      string  `json:"unit"`
+	Compliant *bool   `json:"compliant"` // null when the value is missing
+	Multiple  *string `json:"exceedance_multiple"`
+	// Valid says the coverage rule (GB 3095 表4) is met. An invalid value
+	// is still given, for information, and is never judged: Compliant and
+	// Multiple are null.
+	Valid    bool             `json:"valid"`
+	Coverage lantian.Coverage `json:"coverage"`
 }
 
 // Card is the 总览 target card of one area for one year.
@@ -149,12 +152,17 @@ type TargetStatus struct {
 func (s *Server) periodItems(ps *lantian.PeriodStat) []ItemView {
 	ed, _ := standard.ParseEdition(ps.Edition)
 	var out []ItemView
-	add := func(p standard.Pollutant, stat string, v lantian.Value) {
+	add := func(p standard.Pollutant, stat string, v lantian.Value, exact standard.Value) {
 		it := ItemView{Pollutant: p.Code(), Statistic: stat, Value: Conc(v.Value), Unit: p.Unit(),
 			Valid: v.Coverage.OK, Coverage: v.Coverage, Name: itemName(p, stat)}
+		if !it.Valid {
+			it.Value = shownValue(p, exact)
+		}
 		lim := gradeIILimit(ed, p, stat)
 		it.Limit = Conc(lim)
-		if v.Value != standard.Missing && lim != standard.Missing {
+		// A value short of the coverage rule is shown for information and
+		// never judged (HJ 663 assesses only valid statistics).
+		if it.Valid && v.Value != standard.Missing && lim != standard.Missing {
 			ok := v.Value <= lim
 			it.Compliant = &ok
 			m := exceedance(v.Value, lim)
@@ -162,12 +170,32 @@ func (s *Server) periodItems(ps *lantian.PeriodStat) []ItemView {
 		}
 		out = append(out, it)
 	}
-	for _, p := range []standard.Pollutant{standard.SO2, standard.NO2, standard.PM10, standard.PM25} {
-		add(p, "annual_mean", ps.DustDeductedMeans[p])
+	var engine standard.Assessment
+	if ps.Assessment != nil {
+		engine = *ps.Assessment
 	}
-	add(standard.CO, "p95", ps.Percentiles[standard.CO])
-	add(standard.O3, "p90_mda8", ps.Percentiles[standard.O3])
+	for _, p := range []standard.Pollutant{standard.SO2, standard.NO2, standard.PM10, standard.PM25} {
+		add(p, "annual_mean", ps.DustDeductedMeans[p], engine.DustDeducted.Items[p].Mean)
+	}
+	add(standard.CO, "p95", ps.Percentiles[standard.CO], engine.WithDust.Items[standard.CO].Percentile)
+	add(standard.O3, "p90_mda8", ps.Percentiles[standard.O3], engine.WithDust.Items[standard.O3].Percentile)
 	return out
+}
+
+// shownValue is the engine's statistic rounded as published (GB/T 8170)
+// whether or not its coverage makes it valid, as lantian calc period prints
+// it: the store keeps only valid values rounded, so an invalid one is
+// rounded here from the engine's exact value (Missing when there was no
+// valid day at all).
+func shownValue(p standard.Pollutant, v standard.Value) Conc {
+	if v.Exact.Den == 0 {
+		return Conc(standard.Missing)
+	}
+	drop := int64(1)
+	for range 3 - p.PublishedDecimals() {
+		drop *= 10
+	}
+	return Conc(standard.Conc(standard.Round8170(v.Exact.Num, v.Exact.Den*drop, 0) * drop))
 }
 
 func itemName(p standard.Pollutant, stat string) string {

@@ -47,7 +47,7 @@ func (db *DB) Areas(ctx context.Context, f lantian.AreaFilter) ([]*lantian.Area,
 		args = append(args, string(f.Level))
 	}
 	if len(f.Codes) > 0 {
-		where = append(where, "code IN ("+placeholders(len(f.Codes))+")")
+		where = append(where, "code IN ("+bindList(len(f.Codes))+")")
 		for _, c := range f.Codes {
 			args = append(args, c)
 		}
@@ -205,7 +205,7 @@ func (db *DB) stationQuery(f lantian.StationFilter) (prefix string, where []stri
 		}
 	}
 	if len(f.Kinds) > 0 {
-		where = append(where, "kind IN ("+placeholders(len(f.Kinds))+")")
+		where = append(where, "kind IN ("+bindList(len(f.Kinds))+")")
 		for _, k := range f.Kinds {
 			args = append(args, string(k))
 		}
@@ -219,7 +219,7 @@ func (db *DB) stationQuery(f lantian.StationFilter) (prefix string, where []stri
 		args = append(args, db.d.timeArg(f.ActiveAt), db.d.timeArg(f.ActiveAt))
 	}
 	if len(f.Codes) > 0 {
-		where = append(where, "code IN ("+placeholders(len(f.Codes))+")")
+		where = append(where, "code IN ("+bindList(len(f.Codes))+")")
 		for _, c := range f.Codes {
 			args = append(args, c)
 		}
@@ -356,7 +356,7 @@ func sameStation(a, b *lantian.Station) bool {
 
 // ---- helpers ----
 
-func placeholders(n int) string {
+func bindList(n int) string {
 	if n <= 0 {
 		return ""
 	}

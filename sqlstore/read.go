@@ -104,7 +104,7 @@ func (db *DB) Observations(ctx context.Context, f lantian.ObservationFilter) ([]
 	}
 	// Time bounds are half-open [From, To) on the hour-ending instant.
 	args := []any{db.d.timeArg(f.From), db.d.timeArg(f.To)}
-	q := `SELECT ` + obsReadCols + ` FROM observation WHERE t >= ? AND t < ? AND station IN (` + placeholders(len(codes)) + `)`
+	q := `SELECT ` + obsReadCols + ` FROM observation WHERE t >= ? AND t < ? AND station IN (` + bindList(len(codes)) + `)`
 	for _, c := range codes {
 		args = append(args, c)
 	}
@@ -155,7 +155,7 @@ func (db *DB) LatestHours(ctx context.Context, f lantian.StationFilter) ([]*lant
 	for _, s := range ss {
 		args = append(args, s.Code)
 	}
-	q := `SELECT ` + obsReadCols + ` FROM observation o WHERE o.station IN (` + placeholders(len(ss)) + `)
+	q := `SELECT ` + obsReadCols + ` FROM observation o WHERE o.station IN (` + bindList(len(ss)) + `)
 		AND o.t = (SELECT max(t) FROM observation m WHERE m.station = o.station) ORDER BY o.station`
 	return db.queryHours(ctx, q, args...)
 }

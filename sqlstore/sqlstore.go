@@ -138,7 +138,7 @@ func (db *DB) now() time.Time {
 	return time.Now()
 }
 
-// q adapts a query written with ? placeholders to the dialect.
+// q adapts a query written with ? bind parameters to the dialect.
 func (db *DB) q(query string) string { return db.d.rebind(query) }
 
 // execer is what *sql.DB, *sql.Tx and *sql.Conn have in common.

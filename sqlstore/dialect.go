@@ -299,7 +299,7 @@ func (d *dialect) forUpdate() string {
 	return ""
 }
 
-// dayParam is the placeholder of a day given as text.
+// dayParam is the bind parameter of a day given as text.
 func (d *dialect) dayParam() string {
 	if d.Postgres {
 		return "CAST(? AS date)"

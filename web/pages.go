@@ -56,7 +56,7 @@ func parsePages() (map[string]*pageTemplate, error) {
 	out := map[string]*pageTemplate{}
 	for _, n := range pageNames {
 		// Functions are rebound per request (language); parse with a
-		// placeholder translator.
+		// default (zh-CN) translator.
 		t, err := template.New("layout.html").Funcs(templateFuncs(translator(langZH))).ParseFS(templateFS, "templates/layout.html", "templates/"+n+".html")
 		if err != nil {
 			return nil, err

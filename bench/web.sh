@@ -5,7 +5,9 @@
 # TOWNSHIPS=19 → 340 simulated stations + the real ones), then 100
 # concurrent clients (CONC) on the overview and station-detail endpoints for
 # DURATION (default 20 s), after one warm-up pass over every view. Prints
-# throughput and p50/p90/p99 latency. Target: p99 ≤ 50 ms.
+# throughput, p50/p90/p99 latency and the server's CPU time per request.
+# Target: p99 ≤ 50 ms. PROFILE=FILE writes the server's CPU profile over
+# the whole run to FILE (go tool pprof FILE).
 #
 # The data directory (bench/out/web-data) is kept between runs; delete it to
 # rebuild the data set.
@@ -18,7 +20,13 @@ gen="${TMPDIR:-/tmp}/lantian-web-load.$$"
 go build -o "$bin" ./cmd/lantian
 go build -o "$gen" ./bench/web
 pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -f "$bin" "$gen"; }
+cleanup() {
+  if [ -n "$pid" ]; then
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null || true # the profile is written on shutdown
+  fi
+  rm -f "$bin" "$gen"
+}
 trap cleanup EXIT
 if [ ! -f "$data/lantian.db" ]; then
   mkdir -p "$data"
@@ -29,7 +37,7 @@ fi
 "$bin" user add bench-load --role machine --name "web load benchmark" --data "$data" >/dev/null 2>&1 || true
 token=$("$bin" token create --user bench-load --name "bench/web.sh" --scopes '*:read' --days 1 --data "$data" | grep -o 'lt_[A-Za-z0-9_-]*' | head -n1)
 [ -n "$token" ] || { echo "could not create an API token for the load generator"; exit 1; }
-"$bin" serve --data "$data" --addr "$addr" --cache-ttl 10m > bench/out/web-serve.log 2>&1 &
+"$bin" serve --data "$data" --addr "$addr" --cache-ttl 10m ${PROFILE:+--cpuprofile "$PROFILE"} > bench/out/web-serve.log 2>&1 &
 pid=$!
 i=0
 until curl -sf "http://$addr/healthz" >/dev/null 2>&1; do
@@ -37,5 +45,5 @@ until curl -sf "http://$addr/healthz" >/dev/null 2>&1; do
   sleep 0.2
 done
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the run"
-"$gen" -url "http://$addr" -token "$token" -c "${CONC:-100}" -duration "${DURATION:-20s}" "$@"
+"$gen" -url "http://$addr" -token "$token" -pid "$pid" -c "${CONC:-100}" -duration "${DURATION:-20s}" "$@"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

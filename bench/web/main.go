@@ -1,13 +1,28 @@
 // Command web is the load generator of bench/web.sh: C concurrent clients
 // request the overview and station-detail endpoints of a running lantian
 // server on this machine for a fixed duration and report throughput and
-// latency percentiles per endpoint.
+// latency percentiles per endpoint. Given the server's process ID (-pid),
+// it also reports the server's CPU time per request over the measuring
+// phase (user + system, from /proc/PID/stat), the figure that decides the
+// latency when, as on a small machine, clients queue for the CPU; its own
+// CPU per request is printed next to it, since it shares the cores.
+//
+// Like a browser, it asks for gzip-compressed bodies. Like wrk, it does not
+// inflate them while measuring: a real client inflates on its own machine,
+// and here inflating ~100 kB of JSON per request would cost the shared
+// cores more than the server's whole answer, so the benchmark would
+// measure the generator. Every view is inflated and checked for valid JSON
+// once during the warm-up, and every measured body must have the length
+// the server announced. -inflate inflates every body, as Go's client does
+// by default, to show what the generator's share costs.
 //
 // It only talks to loopback addresses and stops by itself after -duration
 // (and at most -max requests).
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"flag"
@@ -19,8 +34,11 @@ import (
 	"net/url"
 	"os"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -32,6 +50,8 @@ func main() {
 	year := flag.Int("year", 2019, "year to request")
 	warm := flag.Int("warm", 4, "clients that warm every URL once before measuring")
 	limit := flag.Int("stations", 0, "request only the first N stations (0: all)")
+	pid := flag.Int("pid", 0, "server process ID, to report its CPU time per request (0: not reported)")
+	inflate := flag.Bool("inflate", false, "inflate every measured body (Go's transparent decompression) instead of reading it compressed")
 	token := flag.String("token", os.Getenv("LANTIAN_TOKEN"), "API token (Authorization: Bearer), e.g. from 'lantian token create'")
 	flag.Parse()
 	u, err := url.Parse(*base)
@@ -42,7 +62,7 @@ func main() {
 		fail(fmt.Errorf("refusing to load %s: only loopback addresses", u.Host))
 	}
 	tr := &http.Transport{MaxIdleConns: *conc * 2, MaxIdleConnsPerHost: *conc * 2}
-	client := &http.Client{Transport: bearer{tr, *token}, Timeout: 2 * time.Minute}
+	client := &http.Client{Transport: bearer{tr, *token, !*inflate}, Timeout: 2 * time.Minute}
 
 	// The stations to request: every station, synthetic included.
 	var stations []string
@@ -95,7 +115,7 @@ func main() {
 					return
 				}
 				t0 := time.Now()
-				if err := get(client, urls[i]); err != nil {
+				if err := check(client, urls[i]); err != nil {
 					fail(err)
 				}
 				coldMu.Lock()
@@ -115,8 +135,13 @@ func main() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *dur)
 	defer cancel()
-	var count, errs atomic.Int64
+	var count, errs, wire atomic.Int64
 	results := make([][]sample, *conc)
+	srv0, err := processCPU(*pid)
+	if err != nil {
+		fail(err)
+	}
+	self0 := selfCPU()
 	start = time.Now()
 	for c := 0; c < *conc; c++ {
 		wg.Add(1)
@@ -130,16 +155,23 @@ func main() {
 					u = detail(stations[rng.IntN(len(stations))])
 				}
 				t0 := time.Now()
-				if err := get(client, u); err != nil {
+				n, err := get(client, u)
+				if err != nil {
 					errs.Add(1)
 					continue
 				}
+				wire.Add(n)
 				results[c] = append(results[c], sample{isOv, time.Since(t0)})
 			}
 		}(c)
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	srv1, err := processCPU(*pid)
+	if err != nil {
+		fail(err)
+	}
+	self1 := selfCPU()
 	var all, ov, dt []time.Duration
 	for _, rs := range results {
 		for _, s := range rs {
@@ -159,9 +191,65 @@ func main() {
 	}{{"overview", ov}, {"station-detail", dt}, {"all", all}} {
 		fmt.Printf("%-16s %8d %10s %10s %10s %10s\n", r.name, len(r.d), pct(r.d, 50), pct(r.d, 90), pct(r.d, 99), pct(r.d, 100))
 	}
+	if n := float64(len(all)); n > 0 {
+		if *pid > 0 {
+			fmt.Printf("server CPU: %.1f s over the run, %.0f µs per request (%.2f cores busy)\n",
+				(srv1 - srv0).Seconds(), float64((srv1-srv0).Microseconds())/n, (srv1-srv0).Seconds()/elapsed.Seconds())
+		}
+		how := "bodies read compressed"
+		if *inflate {
+			how = "bodies inflated"
+		}
+		fmt.Printf("load generator CPU: %.0f µs per request (%s, %.1f kB per body)\n", float64((self1-self0).Microseconds())/n, how, float64(wire.Load())/n/1000)
+	}
 	if errs.Load() > 0 {
 		os.Exit(1)
 	}
+}
+
+// processCPU returns the user + system CPU time a process has used so far,
+// from /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s on
+// Linux); 0 for pid 0.
+func processCPU(pid int) (time.Duration, error) {
+	if pid <= 0 {
+		return 0, nil
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("server CPU time: %w", err)
+	}
+	// The command name (field 2) may contain spaces; the fields after it
+	// start at the last ')'.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("/proc/%d/stat: no ')' after the command name", pid)
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %d fields after the command name, want ≥ 13", pid, len(f))
+	}
+	var ticks int64
+	for _, s := range f[11:13] { // utime, stime: fields 14 and 15 of the line
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/%d/stat: CPU time %q: %w", pid, s, err)
+		}
+		ticks += v
+	}
+	return time.Duration(ticks) * (time.Second / clockTicks), nil
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat times: 100 on every
+// Linux architecture Go supports.
+const clockTicks = 100
+
+// selfCPU returns the CPU time this process has used so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func pct(ds []time.Duration, p int) time.Duration {
@@ -180,17 +268,52 @@ func pct(ds []time.Duration, p int) time.Duration {
 	return s[i-1].Round(10 * time.Microsecond)
 }
 
-func get(c *http.Client, u string) error {
+// get requests u and reads the body as it arrives, without inflating it
+// (unless -inflate); it returns the number of body bytes read.
+func get(c *http.Client, u string) (int64, error) {
+	res, err := c.Get(u)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	n, err := io.Copy(io.Discard, res.Body)
+	if err != nil {
+		return n, err
+	}
+	if res.StatusCode != 200 {
+		return n, fmt.Errorf("GET %s: %s", u, res.Status)
+	}
+	if res.ContentLength >= 0 && n != res.ContentLength {
+		return n, fmt.Errorf("GET %s: %d body bytes, Content-Length %d", u, n, res.ContentLength)
+	}
+	return n, nil
+}
+
+// check requests u and makes sure the body, inflated if it came
+// compressed, is valid JSON.
+func check(c *http.Client, u string) error {
 	res, err := c.Get(u)
 	if err != nil {
 		return err
 	}
 	defer res.Body.Close()
-	if _, err := io.Copy(io.Discard, res.Body); err != nil {
-		return err
-	}
 	if res.StatusCode != 200 {
 		return fmt.Errorf("GET %s: %s", u, res.Status)
+	}
+	var body io.Reader = res.Body
+	if res.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(res.Body)
+		if err != nil {
+			return fmt.Errorf("GET %s: %w", u, err)
+		}
+		body = zr
+	}
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return fmt.Errorf("GET %s: %w", u, err)
+	}
+	if !json.Valid(b) {
+		return fmt.Errorf("GET %s: the body is not valid JSON", u)
 	}
 	return nil
 }
@@ -212,16 +335,23 @@ func fail(err error) {
 	os.Exit(1)
 }
 
-// bearer adds the API token to every request.
+// bearer adds the API token to every request and, with gzip, asks for a
+// compressed body itself (so that the transport leaves it compressed).
 type bearer struct {
 	rt    http.RoundTripper
 	token string
+	gzip  bool
 }
 
 func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	if b.token != "" {
+	if b.token != "" || b.gzip {
 		r = r.Clone(r.Context())
+	}
+	if b.token != "" {
 		r.Header.Set("Authorization", "Bearer "+b.token)
+	}
+	if b.gzip {
+		r.Header.Set("Accept-Encoding", "gzip")
 	}
 	return b.rt.RoundTrip(r)
 }

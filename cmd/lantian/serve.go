@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -36,6 +37,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	af := registerAuthFlags(fs)
 	pf := registerPlanFlags(fs)
 	gf := registerGatewayFlags(fs, "hj212-", "", "HJ 212 gateway: TCP address for data loggers (e.g. :9212); empty runs no gateway")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the server to this file until it stops (go tool pprof)")
 	cacheTTL := fs.Duration("cache-ttl", 30*time.Second, "how long derived views (cards, rankings, details) are reused; new hours show after at most this long")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
@@ -45,6 +47,13 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -124,4 +133,21 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// startCPUProfile profiles the process into the file until the returned
+// function is called.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile %s: %w", path, err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }

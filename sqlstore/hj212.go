@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -137,8 +138,12 @@ func (db *DB) StoreBatch(ctx context.Context, b gateway.Batch) error {
 	if err := db.ensurePartitions(ctx, times); err != nil {
 		return err
 	}
+	if err := db.prepareSink(ctx); err != nil {
+		return err
+	}
 	defer db.statsChanged()
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		ts := &txStmts{ctx: ctx, tx: tx}
 		bySource := map[string][]lantian.HourRecord{}
 		for _, r := range hours {
 			bySource[r.Source] = append(bySource[r.Source], r)
@@ -157,16 +162,16 @@ func (db *DB) StoreBatch(ctx context.Context, b gateway.Batch) error {
 				return err
 			}
 		}
-		if err := db.storeSamples(ctx, tx, b.Samples); err != nil {
+		if err := db.storeSamples(ctx, ts, b.Samples); err != nil {
 			return err
 		}
-		if err := db.storeDaily(ctx, tx, b.Daily); err != nil {
+		if err := db.storeDaily(ctx, ts, b.Daily); err != nil {
 			return err
 		}
-		if err := db.storeCEMS(ctx, tx, b.CEMS); err != nil {
+		if err := db.storeCEMS(ctx, ts, b.CEMS); err != nil {
 			return err
 		}
-		return db.storeEvents(ctx, tx, b.Events)
+		return db.storeEvents(ctx, ts, b.Events)
 	})
 }
 
@@ -257,10 +262,9 @@ func (db *DB) mergeHours(ctx context.Context, b gateway.Batch) ([]lantian.HourRe
 	return out, nil
 }
 
-// valueRow is the six values and flags of a sample or daily record as SQL
-// arguments: a Missing value is NULL, and so is its flag.
-func valueArgs(v *[standard.NumPollutants]standard.Conc, f *[standard.NumPollutants]lantian.Flag) []any {
-	args := make([]any, 0, 12)
+// appendValueArgs appends the six values and flags of a sample or daily
+// record as SQL arguments: a Missing value is NULL, and so is its flag.
+func appendValueArgs(args []any, v *[standard.NumPollutants]standard.Conc, f *[standard.NumPollutants]lantian.Flag) []any {
 	for p := range v {
 		if v[p] == standard.Missing {
 			args = append(args, nil)
@@ -293,15 +297,15 @@ func mergeSet(tbl string) string {
 
 const valueCols = `so2, no2, co, o3, pm10, pm25, f_so2, f_no2, f_co, f_o3, f_pm10, f_pm25`
 
-func (db *DB) storeSamples(ctx context.Context, tx *sql.Tx, ss []gateway.Sample) error {
+func (db *DB) storeSamples(ctx context.Context, ts *txStmts, ss []gateway.Sample) error {
 	// Duplicates within one statement cannot both be upserted: merge them
 	// first, later values winning over earlier ones.
 	type key struct {
 		mn, cn string
 		t      int64
 	}
-	idx := map[key]int{}
-	var rows []gateway.Sample
+	idx := make(map[key]int, len(ss))
+	rows := make([]gateway.Sample, 0, len(ss))
 	for _, s := range ss {
 		k := key{s.MN, s.CN, s.Time.UnixNano()}
 		if i, ok := idx[k]; ok {
@@ -315,22 +319,31 @@ func (db *DB) storeSamples(ctx context.Context, tx *sql.Tx, ss []gateway.Sample)
 		idx[k] = len(rows)
 		rows = append(rows, s)
 	}
-	const chunk = 400
-	for len(rows) > 0 {
-		n := min(len(rows), chunk)
-		var q strings.Builder
-		q.WriteString(`INSERT INTO hj212_sample (mn, cn, t, station, ` + valueCols + `) VALUES `)
-		var args []any
-		for i, s := range rows[:n] {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, s.MN, s.CN, db.d.timeArg(s.Time), s.Station)
-			args = append(args, valueArgs(&s.Values, &s.Flags)...)
+	// In key order: the loggers all send the current minute, so sorted
+	// rows go in at the end of the table's B-tree one after the other,
+	// where SQLite finds the place without a search from the root.
+	slices.SortFunc(rows, func(a, b gateway.Sample) int {
+		if c := a.Time.Compare(b.Time); c != 0 {
+			return c
 		}
-		q.WriteString(` ON CONFLICT (mn, cn, t) DO UPDATE SET station = excluded.station, ` + mergeSet("hj212_sample"))
-		if _, err := tx.ExecContext(ctx, db.q(q.String()), args...); err != nil {
+		if c := strings.Compare(a.MN, b.MN); c != 0 {
+			return c
+		}
+		return strings.Compare(a.CN, b.CN)
+	})
+	// Chunks of the prepared sizes, largest first: at most one statement
+	// of each smaller size after the full ones.
+	args := make([]any, 0, 16<<min(sampleChunkLog2, bitLen(len(rows))))
+	for len(rows) > 0 {
+		k := min(sampleChunkLog2, bitLen(len(rows))-1)
+		n := 1 << k
+		args = args[:0]
+		for i := range rows[:n] {
+			s := &rows[i]
+			args = append(args, s.MN, s.CN, db.d.timeArg(s.Time), s.Station)
+			args = appendValueArgs(args, &s.Values, &s.Flags)
+		}
+		if _, err := ts.get(db.hj.samples[k]).ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("store samples: %w", err)
 		}
 		rows = rows[n:]
@@ -338,30 +351,33 @@ func (db *DB) storeSamples(ctx context.Context, tx *sql.Tx, ss []gateway.Sample)
 	return nil
 }
 
-func (db *DB) storeDaily(ctx context.Context, tx *sql.Tx, ds []gateway.DailyRecord) error {
+// bitLen is the number of bits n needs (n > 0).
+func bitLen(n int) int {
+	b := 0
+	for ; n > 0; n >>= 1 {
+		b++
+	}
+	return b
+}
+
+func (db *DB) storeDaily(ctx context.Context, ts *txStmts, ds []gateway.DailyRecord) error {
 	for _, d := range ds {
-		args := append([]any{d.Station, db.d.dayArg(d.Day), d.MN}, valueArgs(&d.Values, &d.Flags)...)
-		_, err := tx.ExecContext(ctx, db.q(`INSERT INTO hj212_daily (station, day, mn, `+valueCols+`)
-			VALUES (?, `+db.d.dayParam()+`, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (station, day) DO UPDATE SET mn = excluded.mn, `+mergeSet("hj212_daily")), args...)
-		if err != nil {
+		args := appendValueArgs([]any{d.Station, db.d.dayArg(d.Day), d.MN}, &d.Values, &d.Flags)
+		if _, err := ts.get(db.hj.daily).ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("store daily values: %w", err)
 		}
 	}
 	return nil
 }
 
-func (db *DB) storeCEMS(ctx context.Context, tx *sql.Tx, cs []gateway.CEMSRecord) error {
+func (db *DB) storeCEMS(ctx context.Context, ts *txStmts, cs []gateway.CEMSRecord) error {
 	for _, c := range cs {
 		t := db.d.timeArg(c.DataTime)
-		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO cems_record (mn, cn, data_time, station, st, qn) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (mn, cn, data_time) DO NOTHING`), c.MN, c.CN, t, c.Station, c.ST, c.QN); err != nil {
+		if _, err := ts.get(db.hj.cemsRec).ExecContext(ctx, c.MN, c.CN, t, c.Station, c.ST, c.QN); err != nil {
 			return fmt.Errorf("store source upload: %w", err)
 		}
 		for _, v := range c.Values {
-			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO cems_value (mn, cn, data_time, code, field, value) VALUES (?, ?, ?, ?, ?, ?)
-				ON CONFLICT (mn, cn, data_time, code, field) DO UPDATE SET value = excluded.value`),
-				c.MN, c.CN, t, v.Code, v.Field, v.Value); err != nil {
+			if _, err := ts.get(db.hj.cemsVal).ExecContext(ctx, c.MN, c.CN, t, v.Code, v.Field, v.Value); err != nil {
 				return fmt.Errorf("store source upload: %w", err)
 			}
 		}
@@ -369,15 +385,14 @@ func (db *DB) storeCEMS(ctx context.Context, tx *sql.Tx, cs []gateway.CEMSRecord
 	return nil
 }
 
-func (db *DB) storeEvents(ctx context.Context, tx *sql.Tx, es []gateway.Event) error {
+func (db *DB) storeEvents(ctx context.Context, ts *txStmts, es []gateway.Event) error {
 	for _, e := range es {
 		cp, err := json.Marshal(e.CP)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO hj212_event (mn, cn, qn, pno, station, st, received, data_time, cp)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mn, cn, qn, pno) DO NOTHING`),
-			e.MN, e.CN, e.QN, e.PNO, e.Station, e.ST, db.d.timeArg(e.Received), db.d.nullTimeArg(e.DataTime), string(cp)); err != nil {
+		if _, err := ts.get(db.hj.event).ExecContext(ctx, e.MN, e.CN, e.QN, e.PNO, e.Station, e.ST,
+			db.d.timeArg(e.Received), db.d.nullTimeArg(e.DataTime), string(cp)); err != nil {
 			return fmt.Errorf("store device event: %w", err)
 		}
 	}

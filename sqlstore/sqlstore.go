@@ -75,6 +75,9 @@ type DB struct {
 
 	// refresh serialises statistics recomputation within the process.
 	refresh sync.Mutex
+
+	// hj holds the HJ 212 sink's statements, prepared once (hj212_stmt.go).
+	hj sinkStmts
 }
 
 var _ lantian.Store = (*DB)(nil)

@@ -61,7 +61,7 @@ func main() {
 	inProcess := flag.Bool("inprocess", false, "run the gateway in the benchmark's own process instead of a child process")
 	sticky := flag.Bool("sticky", false, "write the packets a device has ready in one write (sticky packets) instead of one write per packet")
 	sinkKind := flag.String("sink", "file", "durable sink: file (JSON lines, fsync per batch) or sqlite (the platform's store in -dir, registry and sink)")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured interval to this file (of this process: the load generator, and the gateway with -inprocess)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured interval to this file (of this process: the load generator, and the gateway with -inprocess); with the gateway in a child process, its profile goes to this file with .gateway appended")
 	flag.Parse()
 	cpuProfile = *cpuprofile
 	if *sinkKind != "file" && *sinkKind != "sqlite" {
@@ -156,6 +156,11 @@ func run(nConns, window, batchSize int, sticky, inProcess bool, warmup, duration
 		if err := pprof.StartCPUProfile(f); err != nil {
 			return err
 		}
+		if !inProcess {
+			if err := gw.profile(cpuProfile + ".gateway"); err != nil {
+				return err
+			}
+		}
 	}
 	measuring.Store(true)
 	t0 := time.Now()
@@ -165,6 +170,11 @@ func run(nConns, window, batchSize int, sticky, inProcess bool, warmup, duration
 	cpuUsed, gcpu := cpuTime()-cpu0, gw.cpu()-gcpu0
 	if cpuProfile != "" {
 		pprof.StopCPUProfile()
+		if !inProcess {
+			if err := gw.profile(""); err != nil {
+				return err
+			}
+		}
 	}
 	elapsed := time.Since(t0)
 	after := counters(devices)
@@ -313,6 +323,9 @@ type gatewayHandle interface {
 	addr() string
 	stats() map[string]float64 // batch metrics
 	cpu() time.Duration        // CPU used by the gateway's process so far
+	// profile starts a CPU profile of the gateway's process written to
+	// path, or with "" stops it.
+	profile(path string) error
 	stop() error
 }
 
@@ -343,6 +356,7 @@ func startInProcess(nConns, window, batchSize int, dir string) (gatewayHandle, e
 func (h *inProcessGateway) addr() string              { return h.g.Addr().String() }
 func (h *inProcessGateway) stats() map[string]float64 { return gather(h.reg) }
 func (h *inProcessGateway) cpu() time.Duration        { return cpuTime() }
+func (h *inProcessGateway) profile(string) error      { return nil } // the process's own profile covers it
 func (h *inProcessGateway) stop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -352,7 +366,9 @@ func (h *inProcessGateway) stop() error {
 
 // childGateway is the gateway in a child process (this program with
 // -role gateway): it prints its address, answers "stats" requests on
-// stdin with its batch metrics, and shuts down when stdin is closed.
+// stdin with its batch metrics, starts and stops a CPU profile on
+// "cpuprofile PATH" and "stopprofile" (answering "ok" or the error), and
+// shuts down when stdin is closed.
 type childGateway struct {
 	cmd *exec.Cmd
 	in  io.WriteCloser
@@ -418,6 +434,26 @@ func (h *childGateway) cpu() time.Duration {
 	return time.Duration(ut+st) * 10 * time.Millisecond
 }
 
+func (h *childGateway) profile(path string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	cmd := "stopprofile\n"
+	if path != "" {
+		cmd = "cpuprofile " + path + "\n"
+	}
+	if _, err := io.WriteString(h.in, cmd); err != nil {
+		return fmt.Errorf("gateway process: %w", err)
+	}
+	line, err := h.out.ReadString('\n')
+	if err != nil {
+		return fmt.Errorf("gateway process: %w", err)
+	}
+	if line = strings.TrimSpace(line); line != "ok" {
+		return fmt.Errorf("gateway process: profile: %s", line)
+	}
+	return nil
+}
+
 func (h *childGateway) stop() error {
 	h.in.Close()
 	return h.cmd.Wait()
@@ -440,10 +476,36 @@ func serveGateway(nConns, window, batchSize int, dir string) error {
 	}
 	fmt.Printf("ADDR %s\n", g.Addr())
 	sc := bufio.NewScanner(os.Stdin)
+	var prof *os.File
 	for sc.Scan() {
-		if sc.Text() == "stats" {
+		switch cmd, arg, _ := strings.Cut(sc.Text(), " "); cmd {
+		case "stats":
 			b, _ := json.Marshal(gather(reg))
 			fmt.Printf("%s\n", b)
+		case "cpuprofile":
+			f, err := os.Create(arg)
+			if err == nil {
+				if err = pprof.StartCPUProfile(f); err != nil {
+					f.Close()
+				}
+			}
+			if err != nil {
+				fmt.Printf("%v\n", err)
+				continue
+			}
+			prof = f
+			fmt.Println("ok")
+		case "stopprofile":
+			pprof.StopCPUProfile()
+			var err error
+			if prof != nil {
+				err, prof = prof.Close(), nil
+			}
+			if err != nil {
+				fmt.Printf("%v\n", err)
+				continue
+			}
+			fmt.Println("ok")
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -3,7 +3,9 @@
 # connections (default 1000) on 127.0.0.1 send minute data and wait for
 # their acknowledgements; the gateway's sink appends each batch to a file
 # and fsyncs it before acknowledging, or with -sink sqlite commits it to
-# the platform's store (SQLite) as lantian serve --hj212-addr does. Runs
+# the platform's store (SQLite) as lantian serve --hj212-addr does, or with
+# -sink postgres to the store on PostgreSQL (-postgres URL, default
+# $LANTIAN_TEST_POSTGRES; a fresh schema, dropped afterwards). Runs
 # WARMUP + DURATION (default 3 s + 20 s) and stops by itself. Extra
 # arguments go to the program (e.g. -sink sqlite, -window 8,
 # -cpuprofile cpu.prof).

@@ -4,7 +4,8 @@
 // appends every batch to a file and fsyncs it before the acknowledgements
 // go out, or with -sink sqlite the platform's store (SQLite, synchronous
 // commits) as `lantian serve --hj212-addr` runs it, with every device and
-// station registered in the store. It connects many simulated data
+// station registered in the store, or with -sink postgres the same store on
+// PostgreSQL (a fresh schema, dropped afterwards). It connects many simulated data
 // loggers, and has each send minute data (CN 2051, ST=22, Flag=5) and wait
 // for the 9014 acknowledgements, with a bounded number of packets in flight
 // per device. It reports the sustained acknowledged packets per second and
@@ -21,12 +22,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,7 +53,11 @@ import (
 	"github.com/lantian-aq/lantian/standard"
 )
 
-func main() {
+func main() { os.Exit(benchMain()) }
+
+// benchMain runs the benchmark and returns the exit status (after its
+// deferred clean-up: the PostgreSQL schema).
+func benchMain() int {
 	conns := flag.Int("conns", 1000, "concurrent device connections")
 	duration := flag.Duration("duration", 20*time.Second, "measured interval")
 	warmup := flag.Duration("warmup", 3*time.Second, "warm-up before measuring")
@@ -60,26 +67,68 @@ func main() {
 	role := flag.String("role", "", "internal: \"gateway\" runs only the gateway (the benchmark starts itself in this role)")
 	inProcess := flag.Bool("inprocess", false, "run the gateway in the benchmark's own process instead of a child process")
 	sticky := flag.Bool("sticky", false, "write the packets a device has ready in one write (sticky packets) instead of one write per packet")
-	sinkKind := flag.String("sink", "file", "durable sink: file (JSON lines, fsync per batch) or sqlite (the platform's store in -dir, registry and sink)")
+	sinkKind := flag.String("sink", "file", "durable sink: file (JSON lines, fsync per batch), sqlite (the platform's store in -dir, registry and sink) or postgres (the platform's store in a fresh schema of the database -postgres names, dropped afterwards)")
+	pgURL := flag.String("postgres", os.Getenv("LANTIAN_TEST_POSTGRES"), "PostgreSQL URL for -sink postgres (default $LANTIAN_TEST_POSTGRES)")
+	store := flag.String("store", "", "internal: the store URL the gateway process opens (-sink postgres)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured interval to this file (of this process: the load generator, and the gateway with -inprocess); with the gateway in a child process, its profile goes to this file with .gateway appended")
 	flag.Parse()
 	cpuProfile = *cpuprofile
-	if *sinkKind != "file" && *sinkKind != "sqlite" {
-		fmt.Fprintf(os.Stderr, "bench/hj212: -sink %q: want file or sqlite\n", *sinkKind)
-		os.Exit(2)
+	if *sinkKind != "file" && *sinkKind != "sqlite" && *sinkKind != "postgres" {
+		fmt.Fprintf(os.Stderr, "bench/hj212: -sink %q: want file, sqlite or postgres\n", *sinkKind)
+		return 2
 	}
-	sinkName = *sinkKind
+	sinkName, storeURL = *sinkKind, *store
 	if *role == "gateway" {
 		if err := serveGateway(*conns, *window, *batch, *dir); err != nil {
 			fmt.Fprintln(os.Stderr, "bench/hj212 gateway:", err)
-			os.Exit(1)
+			return 1
 		}
-		return
+		return 0
+	}
+	if sinkName == "postgres" {
+		u, drop, err := postgresSchema(*pgURL)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench/hj212:", err)
+			return 2
+		}
+		storeURL = u
+		defer drop()
 	}
 	if err := run(*conns, *window, *batch, *sticky, *inProcess, *warmup, *duration, *dir); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/hj212:", err)
-		os.Exit(1)
+		return 1
 	}
+	return 0
+}
+
+// postgresSchema creates a fresh schema in the database at dsn and returns
+// the store URL that uses it and the function that drops it.
+func postgresSchema(dsn string) (string, func(), error) {
+	if dsn == "" {
+		return "", nil, errors.New("-sink postgres: want -postgres URL (or LANTIAN_TEST_POSTGRES)")
+	}
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return "", nil, err
+	}
+	schema := fmt.Sprintf("lantian_bench_hj212_%d", os.Getpid())
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("create schema: %w", err)
+	}
+	drop := func() {
+		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+		admin.Close()
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		drop()
+		return "", nil, err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), drop, nil
 }
 
 // device is one simulated data logger's counters.
@@ -102,8 +151,11 @@ func run(nConns, window, batchSize int, sticky, inProcess bool, warmup, duration
 		dir = d
 	}
 	path := filepath.Join(dir, "records.jsonl")
-	if sinkName == "sqlite" {
+	switch sinkName {
+	case "sqlite":
 		path = filepath.Join(dir, sqlstore.FileName) + " (the store, SQLite)"
+	case "postgres":
+		path = "the store, PostgreSQL"
 	}
 	var gw gatewayHandle
 	var err error
@@ -245,6 +297,7 @@ func run(nConns, window, batchSize int, sticky, inProcess bool, warmup, duration
 var (
 	cpuProfile string
 	sinkName   = "file"
+	storeURL   string // the PostgreSQL store's URL (-sink postgres)
 )
 
 // openSink opens the sink under test in dir and the registry of the
@@ -263,7 +316,7 @@ func openSink(dir string, nConns int) (gateway.Sink, gateway.Registry, func() er
 		return sink, gateway.NewMemoryRegistry(devs...), sink.Close, nil
 	}
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, "", dir)
+	st, err := sqlstore.Open(ctx, storeURL, dir)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -296,7 +349,7 @@ func storedSamples(dir string) (int, error) {
 		return countSamples(filepath.Join(dir, "records.jsonl"))
 	}
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, "", dir)
+	st, err := sqlstore.Open(ctx, storeURL, dir)
 	if err != nil {
 		return 0, err
 	}
@@ -379,7 +432,7 @@ type childGateway struct {
 
 func startChild(nConns, window, batchSize int, dir string) (gatewayHandle, error) {
 	cmd := exec.Command(os.Args[0], "-role", "gateway", "-conns", strconv.Itoa(nConns), "-window", strconv.Itoa(window),
-		"-batch", strconv.Itoa(batchSize), "-dir", dir, "-sink", sinkName)
+		"-batch", strconv.Itoa(batchSize), "-dir", dir, "-sink", sinkName, "-store", storeURL)
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {

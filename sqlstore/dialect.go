@@ -217,6 +217,17 @@ func partitionName(t time.Time) (name string, from, to time.Time) {
 	return fmt.Sprintf("observation_y%04dm%02d", from.Year(), int(from.Month())), from, to
 }
 
+// monthLockClass is the first key of the advisory locks that guard the
+// creation of one month's partition (the second is monthLockKey).
+const monthLockClass = 7212002
+
+// monthLockKey is the second key of a month's advisory lock: months since
+// year 0.
+func monthLockKey(from time.Time) int32 {
+	u := from.UTC()
+	return int32(u.Year()*12 + int(u.Month()) - 1)
+}
+
 // ensurePartitions creates the monthly partitions of observation that the
 // given hours need. It runs in its own short transactions, never inside an
 // import: the new month is created as a plain table and then attached,
@@ -250,6 +261,16 @@ func (db *DB) ensurePartitions(ctx context.Context, hours []time.Time) error {
 		// attachment are checked and done under one lock.
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7212001)`); err != nil {
 			return err
+		}
+		// An import may be loading one of these months into a partition
+		// of its own (see claimMonth): wait for it to commit or roll
+		// back. All month locks are taken before the first ATTACH, in
+		// order, so that a wait for a month never holds observation's
+		// lock.
+		for _, name := range names {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, monthLockClass, monthLockKey(need[name][0])); err != nil {
+				return fmt.Errorf("create partition %s: %w", name, err)
+			}
 		}
 		for _, name := range names {
 			b := need[name]

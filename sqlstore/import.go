@@ -63,7 +63,7 @@ func (im *importTx) start(ctx context.Context) error {
 		return err
 	}
 	im.w.conn = im.conn
-	im.w.seen = map[hourKey]seenHour{}
+	im.w.seen = newSeenHours()
 	if db.d.Postgres {
 		im.w.staged, im.w.direct = true, true
 		return im.w.createStage(ctx)
@@ -200,6 +200,7 @@ func (im *importTx) commit(ctx context.Context, sum lantian.ImportSummary) (*lan
 	}
 	im.done = true
 	im.conn.Close()
+	im.w.committed()
 	db.statsChanged()
 	return run, nil
 }

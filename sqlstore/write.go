@@ -40,22 +40,62 @@ type stationRef struct {
 	evaluation bool
 }
 
-type hourKey struct {
-	station int32 // stationRef.id
-	t       int64 // Unix seconds of the hour's end
-}
-
 // hourPrint is what makes two records of a station-hour the same record:
-// values, flags and audit state.
+// values, flags and audit state (auditCode).
 type hourPrint struct {
 	vals  [standard.NumPollutants]standard.Conc
 	flags [standard.NumPollutants]byte
-	audit lantian.AuditState
+	audit byte
 }
 
+// seenHour is a station-hour a run has written: its record and line.
 type seenHour struct {
 	fp   hourPrint
-	line int
+	line int32
+	set  bool
+}
+
+// seenPageBits sets the hours per page of seenHours: 256 hours, a little
+// under 11 days, 9 KB a page.
+const seenPageBits = 8
+
+type seenPage [1 << seenPageBits]seenHour
+
+type seenPageKey struct {
+	station int32 // stationRef.id
+	block   int64 // hour number (Unix hours) >> seenPageBits
+}
+
+// seenHours holds the station-hours a run has written, to keep a second
+// record of the same hour from reaching the database. Rows come in runs
+// of one station and consecutive hours, so the hours are kept in pages of
+// consecutive hours per station, the last page at hand: a lookup is an
+// array index, not a hash of the key in a map of every hour of the run.
+type seenHours struct {
+	pages   map[seenPageKey]*seenPage
+	lastKey seenPageKey
+	last    *seenPage
+}
+
+func newSeenHours() *seenHours { return &seenHours{pages: map[seenPageKey]*seenPage{}} }
+
+// slot returns the entry of the station-hour ending at Unix second t (a
+// full hour).
+func (s *seenHours) slot(station int32, t int64) *seenHour {
+	h := t / 3600
+	if t%3600 < 0 {
+		h--
+	}
+	k := seenPageKey{station, h >> seenPageBits}
+	if s.last == nil || k != s.lastKey {
+		p := s.pages[k]
+		if p == nil {
+			p = new(seenPage)
+			s.pages[k] = p
+		}
+		s.last, s.lastKey = p, k
+	}
+	return &s.last[h&(1<<seenPageBits-1)]
 }
 
 // dirtyHourDay is a station-day touched by the run: the station's id and
@@ -80,13 +120,15 @@ type hourWriter struct {
 	source             int64
 	run                sql.NullInt64
 	stations           map[string]stationRef
-	codes              []string             // station codes by stationRef.id
-	seen               map[hourKey]seenHour // nil: no within-run duplicate check
+	codes              []string   // station codes by stationRef.id
+	seen               *seenHours // nil: no within-run duplicate check
 	dirty              map[dirtyHourDay]struct{}
 	lastDay            dirtyHourDay        // the last day marked, to skip the map for runs of one station-day
 	months             map[string]bool     // PostgreSQL partitions known to exist for this run
 	monthFrom, monthTo time.Time           // PostgreSQL: bounds of the partition of the last row checked
 	staged             bool                // PostgreSQL: rows go to the staging table, merged at commit
+	newParts           map[string]*newPart // PostgreSQL import: the months this run creates, attached at commit
+	curPart            string              // PostgreSQL import: the new partition of the last row checked, "" for an existing one
 	direct             bool                // PostgreSQL: try copying straight into observation first
 	pending            []obsRow            // PostgreSQL: rows gathered for the next COPY
 	direct2            lantian.WriteResult // PostgreSQL: rows copied straight in
@@ -97,6 +139,12 @@ type hourWriter struct {
 	plain              *sql.Stmt // the prepared plain insert of a full batch of new hours
 	probe              *sql.Stmt // the prepared probe for stored hours of a full set of stations
 }
+
+// newPart is a monthly partition of observation that an import creates in
+// its own transaction: a plain table the month's rows are copied into
+// without an index, attached to observation (which builds its primary key
+// in one sorted pass) just before the import commits.
+type newPart struct{ from, to time.Time }
 
 // close waits for a background COPY and releases the prepared statements.
 func (w *hourWriter) close() {
@@ -213,7 +261,7 @@ func (w *hourWriter) check(r *lantian.HourRecord) (code, msg string) {
 }
 
 func fingerprint(r *lantian.HourRecord) hourPrint {
-	fp := hourPrint{vals: r.Values, audit: audit(r.Audit)}
+	fp := hourPrint{vals: r.Values, audit: auditCode(r.Audit)}
 	for i, x := range r.Flags {
 		if x == 0 {
 			x = lantian.FlagNormal
@@ -221,6 +269,19 @@ func fingerprint(r *lantian.HourRecord) hourPrint {
 		fp.flags[i] = byte(x)
 	}
 	return fp
+}
+
+// auditCode numbers the audit states for hourPrint.
+func auditCode(a lantian.AuditState) byte {
+	switch a {
+	case "", lantian.AuditRaw:
+		return 1
+	case lantian.AuditReviewed:
+		return 2
+	case lantian.AuditInvalidated:
+		return 3
+	}
+	return 0 // refused by check before it gets here
 }
 
 func audit(a lantian.AuditState) lantian.AuditState {
@@ -235,10 +296,19 @@ type obsRow struct {
 	station string
 	sid     int32 // stationRef.id
 	t       time.Time
-	vals    [standard.NumPollutants]any
+	vals    [standard.NumPollutants]standard.Conc // standard.Missing: NULL
 	flags   string
 	audit   string
 	line    int
+	part    string // PostgreSQL import: the new partition the row goes to, "" when its month existed
+}
+
+// val is the bind argument of value p: NULL when missing.
+func (r *obsRow) val(p int) any {
+	if r.vals[p] == standard.Missing {
+		return nil
+	}
+	return int64(r.vals[p])
 }
 
 // write checks recs and writes the good ones.
@@ -254,9 +324,9 @@ func (w *hourWriter) write(ctx context.Context, recs []lantian.HourRecord) (lant
 		}
 		sid := w.stations[r.Station].id
 		if w.seen != nil {
-			k := hourKey{sid, r.Time.Unix()}
+			prev := w.seen.slot(sid, r.Time.Unix())
 			fp := fingerprint(r)
-			if prev, ok := w.seen[k]; ok {
+			if prev.set {
 				if prev.fp == fp {
 					res.Unchanged++
 					continue
@@ -270,25 +340,28 @@ func (w *hourWriter) write(ctx context.Context, recs []lantian.HourRecord) (lant
 				res.Rejected = append(res.Rejected, lantian.RecordError{Index: i, Station: r.Station, Time: r.Time, Code: lantian.ECONFLICT, Message: msg})
 				continue
 			}
-			w.seen[k] = seenHour{fp: fp, line: r.Line}
+			*prev = seenHour{fp: fp, line: int32(r.Line), set: true}
 		}
-		row := obsRow{station: r.Station, sid: sid, t: r.Time, flags: flagString(&r.Flags), audit: string(audit(r.Audit)), line: r.Line}
-		for p, v := range r.Values {
-			if v != standard.Missing {
-				row.vals[p] = int64(v)
-			}
-		}
-		rows = append(rows, row)
 		if w.db.d.Postgres && (r.Time.Before(w.monthFrom) || !r.Time.Before(w.monthTo)) {
 			// Rows come in runs of one month: the partition is looked
 			// up only when the month changes.
 			var name string
 			name, w.monthFrom, w.monthTo = partitionName(r.Time)
-			if !w.months[name] {
+			w.curPart = ""
+			if w.staged {
+				if err := w.claimMonth(ctx, name, w.monthFrom, w.monthTo); err != nil {
+					return res, err
+				}
+				if w.newParts[name] != nil {
+					w.curPart = name
+				}
+			} else if !w.months[name] {
 				w.months[name] = true
 				hours = append(hours, r.Time)
 			}
 		}
+		rows = append(rows, obsRow{station: r.Station, sid: sid, t: r.Time, vals: r.Values, flags: flagString(&r.Flags),
+			audit: string(audit(r.Audit)), line: r.Line, part: w.curPart})
 	}
 	if len(hours) > 0 {
 		if err := w.db.ensurePartitions(ctx, hours); err != nil {
@@ -484,7 +557,7 @@ func (w *hourWriter) insertFresh(ctx context.Context, rows []obsRow, res *lantia
 		rows = rows[n:]
 		args = args[:0]
 		for _, r := range batch {
-			args = append(args, r.station, r.t.Unix(), r.vals[0], r.vals[1], r.vals[2], r.vals[3], r.vals[4], r.vals[5],
+			args = append(args, r.station, r.t.Unix(), r.val(0), r.val(1), r.val(2), r.val(3), r.val(4), r.val(5),
 				r.flags, r.audit, nullInt(r.line))
 		}
 		var err error
@@ -521,7 +594,7 @@ func (w *hourWriter) upsertRows(ctx context.Context, rows []obsRow, res *lantian
 		rows = rows[n:]
 		args := make([]any, 0, n*14)
 		for _, r := range batch {
-			args = append(args, r.station, w.db.d.timeArg(r.t), r.vals[0], r.vals[1], r.vals[2], r.vals[3], r.vals[4], r.vals[5],
+			args = append(args, r.station, w.db.d.timeArg(r.t), r.val(0), r.val(1), r.val(2), r.val(3), r.val(4), r.val(5),
 				r.flags, r.audit, w.source, w.run, nullInt(r.line), recv)
 		}
 		var changed [2]int
@@ -722,6 +795,12 @@ func (w *hourWriter) settle() error {
 // else into the staging table.
 func (w *hourWriter) copyPending(ctx context.Context, rows []obsRow) error {
 	res := &w.direct2
+	if len(w.newParts) > 0 {
+		var err error
+		if rows, err = w.copyNew(ctx, rows); err != nil || len(rows) == 0 {
+			return err
+		}
+	}
 	if w.direct {
 		ok, err := w.copyDirect(ctx, rows)
 		if err != nil {
@@ -747,6 +826,139 @@ func (w *hourWriter) copyPending(ctx context.Context, rows []obsRow) error {
 		return err
 	})
 	return wrap(err, "copy hourly observations")
+}
+
+// copyNew copies the rows of months this run creates into their new
+// partitions — no savepoint needed: nothing can be stored there yet, and
+// the run's duplicate check keeps two rows from sharing an hour — and
+// returns the other rows.
+func (w *hourWriter) copyNew(ctx context.Context, rows []obsRow) ([]obsRow, error) {
+	var rest []obsRow
+	groups := map[string][]obsRow{}
+	var order []string
+	for i := range rows {
+		p := rows[i].part
+		if p == "" {
+			rest = append(rest, rows[i])
+			continue
+		}
+		if _, ok := groups[p]; !ok {
+			order = append(order, p)
+		}
+		groups[p] = append(groups[p], rows[i])
+	}
+	c := &copyConst{source: int32(w.source), run: w.run, recv: w.now}
+	for _, p := range order {
+		g := groups[p]
+		if err := w.copyRaw(ctx, encodeCopy(g, c), `COPY `+p+` (`+obsCols+`) FROM STDIN (FORMAT binary)`); err != nil {
+			return nil, fmt.Errorf("copy hourly observations into %s: %w", p, err)
+		}
+		w.direct2.Inserted += len(g)
+		for i := range g {
+			w.markDirty(g[i].sid, g[i].t)
+		}
+	}
+	return rest, nil
+}
+
+// copyRaw runs a COPY … FROM STDIN of data on the import's connection.
+func (w *hourWriter) copyRaw(ctx context.Context, data []byte, copySQL string) error {
+	return w.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("unexpected driver connection %T", dc)
+		}
+		_, err := c.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(data), copySQL)
+		return err
+	})
+}
+
+// claimMonth makes the month of partition name ready for the run's rows.
+// A month observation has no partition for yet is created by the run
+// itself, in its transaction, as a plain table without indexes: copying
+// into it costs a fraction of copying through the partitioned table's
+// primary key, and attaching it at commit builds that key in one sorted
+// pass. Should the import fail or be killed, the table goes with its
+// transaction. The month's advisory lock, held until then, keeps
+// ensurePartitions and other imports from creating the same month
+// meanwhile; it is taken on the import's own connection, so that a cycle
+// of waits between two imports is one PostgreSQL detects.
+func (w *hourWriter) claimMonth(ctx context.Context, name string, from, to time.Time) error {
+	if w.months[name] {
+		return nil
+	}
+	w.months[name] = true
+	w.db.pg.mu.Lock()
+	known := w.db.pg.partitions[name]
+	w.db.pg.mu.Unlock()
+	if known {
+		return nil
+	}
+	// The connection may be busy with the background COPY.
+	if err := w.settle(); err != nil {
+		return err
+	}
+	if _, err := w.ex.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, monthLockClass, monthLockKey(from)); err != nil {
+		return fmt.Errorf("create partition %s: %w", name, err)
+	}
+	var exists bool
+	if err := w.ex.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL`, name).Scan(&exists); err != nil {
+		return fmt.Errorf("create partition %s: %w", name, err)
+	}
+	if exists {
+		w.db.pg.mu.Lock()
+		w.db.pg.partitions[name] = true
+		w.db.pg.mu.Unlock()
+		return nil
+	}
+	// The CHECK states the partition's bounds, so that attaching it
+	// need not scan the rows to prove them; it is dropped once attached.
+	if _, err := w.ex.ExecContext(ctx, fmt.Sprintf(
+		`CREATE TABLE %s (LIKE observation INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+			CONSTRAINT %s_bounds CHECK (t >= '%s' AND t < '%s'))`,
+		name, name, from.Format(time.RFC3339), to.Format(time.RFC3339))); err != nil {
+		return fmt.Errorf("create partition %s: %w", name, err)
+	}
+	if w.newParts == nil {
+		w.newParts = map[string]*newPart{}
+	}
+	w.newParts[name] = &newPart{from, to}
+	return nil
+}
+
+// attachNew attaches the partitions the run created, building their
+// primary keys, before the staged rows are merged and the run commits.
+func (w *hourWriter) attachNew(ctx context.Context) error {
+	names := make([]string, 0, len(w.newParts))
+	for name := range w.newParts {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		b := w.newParts[name]
+		if _, err := w.ex.ExecContext(ctx, fmt.Sprintf(
+			`ALTER TABLE observation ATTACH PARTITION %s FOR VALUES FROM ('%s') TO ('%s')`,
+			name, b.from.Format(time.RFC3339), b.to.Format(time.RFC3339))); err != nil {
+			return fmt.Errorf("attach partition %s: %w", name, err)
+		}
+		if _, err := w.ex.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE %s DROP CONSTRAINT %s_bounds`, name, name)); err != nil {
+			return fmt.Errorf("attach partition %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// committed records, once the run has committed, that the partitions it
+// created exist.
+func (w *hourWriter) committed() {
+	if len(w.newParts) == 0 {
+		return
+	}
+	w.db.pg.mu.Lock()
+	for name := range w.newParts {
+		w.db.pg.partitions[name] = true
+	}
+	w.db.pg.mu.Unlock()
 }
 
 // copyDirect copies rows into observation as new station-hours. It reports
@@ -825,10 +1037,10 @@ func encodeCopy(rows []obsRow, c *copyConst) []byte {
 		text(r.station)
 		stamp(r.t)
 		for _, v := range r.vals {
-			if v == nil {
+			if v == standard.Missing {
 				null()
 			} else {
-				int4(int32(v.(int64)))
+				int4(int32(v))
 			}
 		}
 		text(r.flags)
@@ -860,6 +1072,9 @@ func (w *hourWriter) merge(ctx context.Context) (lantian.WriteResult, error) {
 		return lantian.WriteResult{}, err
 	}
 	if err := w.settle(); err != nil {
+		return lantian.WriteResult{}, err
+	}
+	if err := w.attachNew(ctx); err != nil {
 		return lantian.WriteResult{}, err
 	}
 	res := w.direct2
@@ -915,7 +1130,7 @@ func (db *DB) WriteHours(ctx context.Context, recs []lantian.HourRecord) (lantia
 			if err != nil {
 				return err
 			}
-			w.seen = map[hourKey]seenHour{}
+			w.seen = newSeenHours()
 			idx := bySource[s]
 			part := make([]lantian.HourRecord, len(idx))
 			for j, i := range idx {

@@ -196,3 +196,109 @@ func TestImportRoundTrip(t *testing.T) {
 		check("2404A", r2, 2)
 	})
 }
+
+// TestImportNewMonths imports hours of months the store has no hours of:
+// on PostgreSQL the import creates their partitions in its own
+// transaction and attaches them at commit. A rolled-back import leaves no
+// partition behind; a writer of the same month meanwhile waits for the
+// import (the month's lock on PostgreSQL, the write lock on SQLite) and
+// then revises the imported hour, keeping the imported value as revision 1.
+func TestImportNewMonths(t *testing.T) {
+	forEach(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		seed(t, db)
+		t1 := hour(2021, 7, 31, 23) // two months, and two partitions: July ends at 08:00 on 1 August in Beijing
+		recs := []lantian.HourRecord{rec("2403A", t1, 10*standard.ConcScale), rec("2404A", t1, 11*standard.ConcScale),
+			rec("2403A", t1.Add(9*time.Hour), 12*standard.ConcScale), rec("2403A", t1.AddDate(0, 1, 0), 13*standard.ConcScale)}
+		partitions := func() []string {
+			var out []string
+			for _, r := range recs {
+				name, _, _ := partitionName(r.Time)
+				var exists bool
+				if err := db.w.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL`, name).Scan(&exists); err != nil {
+					t.Fatal(err)
+				}
+				if exists && (len(out) == 0 || out[len(out)-1] != name) {
+					out = append(out, name)
+				}
+			}
+			return out
+		}
+
+		im, err := db.BeginImport(ctx, "a.csv", "wide")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := im.WriteHours(ctx, recs); err != nil {
+			t.Fatal(err)
+		}
+		if err := im.Rollback(); err != nil {
+			t.Fatal(err)
+		}
+		if db.d.Postgres {
+			if p := partitions(); len(p) != 0 {
+				t.Fatalf("rolled-back import left partitions %v", p)
+			}
+		}
+
+		im, err = db.BeginImport(ctx, "a.csv", "wide")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := im.WriteHours(ctx, recs); err != nil {
+			t.Fatal(err)
+		}
+		type result struct {
+			res lantian.WriteResult
+			err error
+		}
+		done := make(chan result, 1)
+		go func() {
+			res, err := db.WriteHours(ctx, []lantian.HourRecord{rec("2403A", t1, 20*standard.ConcScale)})
+			done <- result{res, err}
+		}()
+		select {
+		case r := <-done:
+			t.Fatalf("a writer of the imported month did not wait for the import: %+v, %v", r.res, r.err)
+		case <-time.After(300 * time.Millisecond):
+		}
+		run, err := im.Commit(ctx, lantian.ImportSummary{Read: len(recs)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run.Inserted != len(recs) {
+			t.Errorf("import inserted %d, want %d", run.Inserted, len(recs))
+		}
+		r := <-done
+		if r.err != nil || r.res.Revised != 1 || r.res.Inserted != 0 {
+			t.Fatalf("writer after the import: %+v, %v", r.res, r.err)
+		}
+		if db.d.Postgres {
+			if p := partitions(); len(p) != 2 {
+				t.Errorf("partitions after commit: %v, want two months", p)
+			}
+		}
+		revs, err := db.Revisions(ctx, "2403A", t1)
+		if err != nil || len(revs) != 2 || revs[0].Values[standard.PM25] != 10*standard.ConcScale ||
+			revs[1].Values[standard.PM25] != 20*standard.ConcScale || revs[1].Revision != 2 {
+			t.Fatalf("Revisions = %+v, %v", revs, err)
+		}
+		obs, err := db.Observations(ctx, lantian.ObservationFilter{Stations: []string{"2403A", "2404A"}, From: t1.Add(-time.Hour), To: t1.AddDate(0, 1, 1)})
+		if err != nil || len(obs) != len(recs) {
+			t.Fatalf("Observations = %d hours, %v; want %d", len(obs), err, len(recs))
+		}
+		// Importing the file again changes nothing, now through the
+		// attached partitions.
+		im, err = db.BeginImport(ctx, "a.csv", "wide")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := im.WriteHours(ctx, recs[1:]); err != nil {
+			t.Fatal(err)
+		}
+		run, err = im.Commit(ctx, lantian.ImportSummary{Read: len(recs) - 1})
+		if err != nil || run.Unchanged != len(recs)-1 || run.Inserted+run.Revised != 0 {
+			t.Fatalf("import again: %+v, %v", run, err)
+		}
+	})
+}

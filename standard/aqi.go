@@ -269,28 +269,27 @@ func finish(a *AQIResult) { finishGate(a, 0) }
 // finishGate is finish with the pollutants in exempt not withholding the
 // AQI under the 2026 completeness gate (§5.3.2).
 func finishGate(a *AQIResult, exempt PollutantSet) {
-	max, any := 0, false
-	for p := range Pollutant(NumPollutants) {
-		s := &a.IAQI[p]
-		if !s.Has() {
-			a.Missing = a.Missing.With(p)
-			continue
-		}
-		any = true
-		if s.Value > max {
-			max = s.Value
-		}
-		if s.Status == IAQIOverRange {
-			a.OverRange = true
-		}
-	}
-	if a.O3Other.Status == IAQIOverRange {
+	// This runs once per daily and hourly AQI, so it is written out for
+	// the six pollutants (Go does not unroll loops) and kept to loads,
+	// compares and bit sets.
+	i := &a.IAQI
+	has := present(&i[0]) | present(&i[1])<<1 | present(&i[2])<<2 |
+		present(&i[3])<<3 | present(&i[4])<<4 | present(&i[5])<<5
+	a.Missing |= allPollutants &^ has
+	if i[0].Status == IAQIOverRange || i[1].Status == IAQIOverRange || i[2].Status == IAQIOverRange ||
+		i[3].Status == IAQIOverRange || i[4].Status == IAQIOverRange || i[5].Status == IAQIOverRange ||
+		a.O3Other.Status == IAQIOverRange {
 		a.OverRange = true
 	}
 	a.Complete = a.Missing == 0
-	if !any {
+	if has == 0 {
 		return
 	}
+	// Absent sub-indices count 0, below every present one's maximum or
+	// equal to a maximum of 0, which makes no pollutant primary.
+	v0, v1, v2 := i[0].Value*int(has&1), i[1].Value*int(has>>1&1), i[2].Value*int(has>>2&1)
+	v3, v4, v5 := i[3].Value*int(has>>3&1), i[4].Value*int(has>>4&1), i[5].Value*int(has>>5&1)
+	max := max(v0, v1, v2, v3, v4, v5)
 	a.PartialAQI = max
 	// HJ 633-2026 §5.3.1: with a pollutant missing, publish the AQI only if
 	// it is above 100; otherwise AQI, primary pollutant, level and
@@ -304,19 +303,32 @@ func finishGate(a *AQIResult, exempt PollutantSet) {
 	a.Level = LevelOf(max)
 	info := a.Level.info()
 	a.Category, a.CategoryEN, a.Colour = info.category, info.categoryEN, info.hex
-	for p := range Pollutant(NumPollutants) {
-		s := &a.IAQI[p]
-		if !s.Has() {
-			continue
-		}
-		if max > 50 && s.Value == max {
-			a.Primary = a.Primary.With(p)
-		}
-		if !a.Edition.Is2026() && s.Value > 100 {
-			a.Exceeding = a.Exceeding.With(p)
-		}
+	if max > 50 {
+		a.Primary |= setIf(v0 == max) | setIf(v1 == max)<<1 | setIf(v2 == max)<<2 |
+			setIf(v3 == max)<<3 | setIf(v4 == max)<<4 | setIf(v5 == max)<<5
+	}
+	if !a.Edition.Is2026() { // 2012 only: the concept was deleted in 2026
+		a.Exceeding |= setIf(v0 > 100) | setIf(v1 > 100)<<1 | setIf(v2 > 100)<<2 |
+			setIf(v3 > 100)<<3 | setIf(v4 > 100)<<4 | setIf(v5 > 100)<<5
 	}
 }
+
+// present is 1 when the sub-index has a value (SubIndex.Has), else 0.
+func present(s *SubIndex) PollutantSet {
+	return setIf(s.Status != IAQIMissing && s.Status != IAQIAbove800)
+}
+
+// setIf is 1 for true and 0 for false (a SETcc, no branch).
+func setIf(b bool) PollutantSet {
+	var x PollutantSet
+	if b {
+		x = 1
+	}
+	return x
+}
+
+// allPollutants is the set of the six pollutants.
+const allPollutants PollutantSet = 1<<NumPollutants - 1
 
 // ExemptNotMonitored applies HJ 633-2026 §5.3.2: a pollutant that is
 // missing because the station's monitoring plan does not include it, and

@@ -217,6 +217,104 @@ func Assess(r *Rules, days []Daily, from, to time.Time, dust DustMask) Assessmen
 	return as
 }
 
+// dayGather walks one pollutant's daily values of a period: it counts
+// the valid days per month (GB 3095 表4), collects the values for the mean
+// and percentile, sums them and counts the days above the short-term
+// limit. It is its own function so that its loop keeps every counter in a
+// register.
+type dayGather struct {
+	p      Pollutant
+	month  []int32 // month index of each day
+	counts []int   // valid days per month
+	dust   []bool  // dust days whose values are deducted (nil: none)
+	rules  *Rules
+	// rounded: the period statistics use the published daily values.
+	rounded bool
+	lim     Conc // short-term (daily) limit, Missing when none
+	vals    []Conc
+	exacts  []Ratio
+	total   int
+	exceed  int
+	sum     int64
+}
+
+func (g *dayGather) run(in []*Daily) {
+	if g.rounded && g.rules.CompareRounded && g.dust == nil && cap(g.vals) >= len(in) {
+		g.runRounded(in)
+		return
+	}
+	p, counts, month, dust := g.p, g.counts, g.month, g.dust
+	rounded, lim, hasLim := g.rounded, g.lim, g.lim != Missing
+	compareRounded, dustValid := g.rules.CompareRounded, g.rules.DustDaysCountAsValid
+	vals, exacts := g.vals, g.exacts
+	var total, ex int
+	var sum int64
+	for k, d := range in {
+		v := &d.Values[p]
+		if !v.valid() {
+			continue
+		}
+		m := month[k]
+		if dust != nil && dust[k] {
+			if dustValid {
+				if m >= 0 && int(m) < len(counts) {
+					counts[m]++
+				}
+				total++
+			}
+			continue
+		}
+		if m >= 0 && int(m) < len(counts) {
+			counts[m]++
+		}
+		total++
+		if rounded {
+			vals = append(vals, v.Rounded)
+			sum += int64(v.Rounded)
+		} else {
+			exacts = append(exacts, v.Exact)
+		}
+		if hasLim {
+			// The daily value is already rounded for publication.
+			if compareRounded {
+				if v.Rounded > lim {
+					ex++
+				}
+			} else if v.Exact.Cmp(int64(lim)) > 0 {
+				ex++
+			}
+		}
+	}
+	g.vals, g.exacts, g.total, g.exceed, g.sum = vals, exacts, total, ex, sum
+}
+
+// runRounded is run in the default configuration (published daily values,
+// compared rounded, no dust deduction), with few enough live values for
+// the loop to stay in registers.
+func (g *dayGather) runRounded(in []*Daily) {
+	p, counts, month, lim := g.p, g.counts, g.month, g.lim
+	vals := g.vals[:len(in)]
+	n, ex := 0, 0
+	var sum int64
+	for k, d := range in {
+		v := &d.Values[p]
+		if !v.valid() {
+			continue
+		}
+		if m := month[k]; m >= 0 && int(m) < len(counts) {
+			counts[m]++
+		}
+		c := v.Rounded
+		vals[n] = c
+		n++
+		sum += int64(c)
+		if c > lim && lim != Missing {
+			ex++
+		}
+	}
+	g.vals, g.total, g.exceed, g.sum = vals[:n], n, ex, sum
+}
+
 // scratch holds the working buffers of Assess, recycled through
 // scratchPool so that assessing many stations allocates nothing: the days
 // of the period, a bit set of the days seen, each day's month index and the
@@ -227,6 +325,7 @@ type scratch struct {
 	month  []int32
 	vals   [NumPollutants][]Conc
 	exacts [NumPollutants][]Ratio
+	dust   []bool
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -276,44 +375,33 @@ func assessPeriod(r *Rules, e Edition, in []*Daily, a0, b0 int32, deduct func(*D
 	var mc [NumPollutants]monthCounter
 	var sum [NumPollutants]int64
 	var exceed [NumPollutants]int
-	for p := range mc {
+	// The dust days of this variant, decided once per day.
+	dustDay := sc.dust[:0]
+	if deduct != nil {
+		for _, d := range in {
+			dustDay = append(dustDay, deduct(d))
+		}
+	}
+	sc.dust = dustDay
+	// Pollutant by pollutant: each pass keeps its counters, sum and limit
+	// in registers while it walks the days.
+	for p := range Pollutant(NumPollutants) {
 		mc[p].init(a0, b0)
-		sc.vals[p] = sc.vals[p][:0]
-		sc.exacts[p] = sc.exacts[p][:0]
+		g := dayGather{
+			p: p, month: sc.month, counts: mc[p].counts(), rules: r,
+			rounded: rounded, lim: short[p],
+			vals: sc.vals[p][:0], exacts: sc.exacts[p][:0],
+		}
+		if deduct != nil && (p == PM10 || p == PM25) {
+			g.dust = dustDay
+		}
+		g.run(in)
+		mc[p].total = g.total
+		sc.vals[p], sc.exacts[p] = g.vals, g.exacts
+		sum[p], exceed[p] = g.sum, g.exceed
 	}
 	for k, d := range in {
-		dust := deduct != nil && deduct(d)
-		month := sc.month[k]
-		for p := range Pollutant(NumPollutants) {
-			v := &d.Values[p]
-			if !v.valid() {
-				continue
-			}
-			if dust && (p == PM10 || p == PM25) {
-				if r.DustDaysCountAsValid {
-					mc[p].addIndex(month)
-				}
-				continue
-			}
-			mc[p].addIndex(month)
-			if rounded {
-				sc.vals[p] = append(sc.vals[p], v.Rounded)
-				sum[p] += int64(v.Rounded)
-			} else {
-				sc.exacts[p] = append(sc.exacts[p], v.Exact)
-			}
-			if short[p] != Missing {
-				// The daily value is already rounded for publication.
-				if r.CompareRounded {
-					if v.Rounded > short[p] {
-						exceed[p]++
-					}
-				} else if v.Exact.Cmp(int64(short[p])) > 0 {
-					exceed[p]++
-				}
-			}
-		}
-		if dust || !aqiDayValid(r, &d.AQI) {
+		if (deduct != nil && dustDay[k]) || !aqiDayValid(r, &d.AQI) {
 			continue
 		}
 		per.AQIDays.Valid++
@@ -325,10 +413,8 @@ func assessPeriod(r *Rules, e Edition, in []*Daily, a0, b0 int32, deduct func(*D
 			per.HeavyDays++
 		}
 		per.LevelDays[d.AQI.Level]++
-		for p := range Pollutant(NumPollutants) {
-			if d.AQI.Primary.Has(p) {
-				per.PrimaryDays[p]++
-			}
+		for m := d.AQI.Primary; m != 0; m &= m - 1 {
+			per.PrimaryDays[bits.TrailingZeros8(uint8(m))]++
 		}
 	}
 

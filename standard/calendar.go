@@ -98,14 +98,6 @@ func (mc *monthCounter) monthIndex(day int32) int32 {
 	return int32((y-mc.y0)*12 + (m - mc.m0))
 }
 
-// addIndex counts a valid day by its month index.
-func (mc *monthCounter) addIndex(i int32) {
-	if c := mc.counts(); i >= 0 && int(i) < len(c) {
-		c[i]++
-	}
-	mc.total++
-}
-
 // periodCoverage applies GB 3095 表4 day counts to a period (see
 // PartialPolicy): 324 valid days in each whole calendar year and 27 (25 in
 // February) in each calendar month, prorated for partial months.

@@ -1,9 +1,11 @@
 package standard
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"math"
 	"time"
+	"unsafe"
 )
 
 // Coverage states how complete the data behind an aggregate were and
@@ -227,19 +229,26 @@ func dayAQIInto(r *Rules, d *Daily, a *AQIResult) {
 // lookup. It gives what dailyAQIInto gives on those values.
 func dayAQIRounded(d *Daily, a *AQIResult) {
 	e := d.Edition
-	ti := tableIndex(e)
-	*a = AQIResult{Edition: e, Standard: e.AQIStandard(), Report: ReportDaily}
-	roundedSubIndex(e, ti, SO2_24H, &d.Values[SO2], &a.IAQI[SO2])
-	roundedSubIndex(e, ti, NO2_24H, &d.Values[NO2], &a.IAQI[NO2])
-	roundedSubIndex(e, ti, CO_24H, &d.Values[CO], &a.IAQI[CO])
-	roundedSubIndex(e, ti, PM10_24H, &d.Values[PM10], &a.IAQI[PM10])
-	roundedSubIndex(e, ti, PM25_24H, &d.Values[PM25], &a.IAQI[PM25])
-	roundedSubIndex(e, ti, O3_8H, &d.Values[O3], &a.IAQI[O3])
+	lut := &iaqiLUT[tableIndex(e)]
+	// Every field is set here or below (the sub-indices by
+	// roundedSubIndex): clearing the whole struct first costs more than
+	// the rest of the AQI.
+	a.Edition, a.Standard, a.Report = e, e.AQIStandard(), ReportDaily
+	a.Available, a.AQI, a.PartialAQI = false, 0, 0
+	a.Complete, a.OverRange, a.BelowRange = false, false, false
+	a.Level, a.Category, a.CategoryEN, a.Colour = 0, "", "", ""
+	a.Primary, a.Exceeding, a.Missing = 0, 0, 0
+	roundedSubIndex(e, SO2_24H, ConcScale, lut[SO2_24H], &d.Values[SO2], &a.IAQI[SO2])
+	roundedSubIndex(e, NO2_24H, ConcScale, lut[NO2_24H], &d.Values[NO2], &a.IAQI[NO2])
+	roundedSubIndex(e, CO_24H, ConcScale/10, lut[CO_24H], &d.Values[CO], &a.IAQI[CO])
+	roundedSubIndex(e, PM10_24H, ConcScale, lut[PM10_24H], &d.Values[PM10], &a.IAQI[PM10])
+	roundedSubIndex(e, PM25_24H, ConcScale, lut[PM25_24H], &d.Values[PM25], &a.IAQI[PM25])
+	roundedSubIndex(e, O3_8H, ConcScale, lut[O3_8H], &d.Values[O3], &a.IAQI[O3])
 	if e.Is2026() {
 		a.O3Other = SubIndex{Item: O3_1H, Conc: Missing}
 	} else {
 		// HJ 633-2012 §5.1.3: the 7th indicator, O3 daily max 1-hour.
-		roundedSubIndex(e, ti, O3_1H, &d.O3Max1H, &a.O3Other)
+		roundedSubIndex(e, O3_1H, ConcScale, lut[O3_1H], &d.O3Max1H, &a.O3Other)
 		mergeO3(a)
 	}
 	finish(a)
@@ -247,10 +256,13 @@ func dayAQIRounded(d *Daily, a *AQIResult) {
 
 // roundedSubIndex writes the sub-index of indicator it for the published
 // (rounded) value of v, as IAQIExact would compute it from that value.
-func roundedSubIndex(e Edition, ti int, it Item, v *Value, s *SubIndex) {
+// unit is the table unit in thousandths (CO: 0.1 mg/m³) and lut the
+// indicator's row of iaqiLUT, passed by the caller, which knows both.
+func roundedSubIndex(e Edition, it Item, unit uint32, lut []int16, v *Value, s *SubIndex) {
+	co := unit != ConcScale
 	c := v.Rounded
 	switch {
-	case !v.valid() || c < 0:
+	case c < 0 || !v.valid():
 		*s = SubIndex{Item: it, Conc: Missing}
 		return
 	case c > MaxConc-ConcScale:
@@ -259,22 +271,19 @@ func roundedSubIndex(e Edition, ti int, it Item, v *Value, s *SubIndex) {
 	}
 	// Constant divisors: the compiler multiplies instead of dividing.
 	var u uint32
-	var whole bool
-	if itemPollutant[it] == CO {
+	if co {
 		u = uint32(c) / (ConcScale / 10)
-		whole = u*(ConcScale/10) == uint32(c)
 	} else {
 		u = uint32(c) / ConcScale
-		whole = u*ConcScale == uint32(c)
 	}
-	if !whole {
+	if u*unit != uint32(c) {
 		// Not a whole table unit (a value given by DailyFromValues with
 		// more decimals than published): round it as IAQIExact would.
 		*s = iaqiRatio(e, it, int64(c), 1, true)
 		return
 	}
 	s.Item, s.Conc, s.Status = it, c, IAQIOK
-	if (it == O3_8H || it == SO2_1H) && c > 800*ConcScale {
+	if c > 800*ConcScale && (it == O3_8H || it == SO2_1H) {
 		// Above-800 rules (表 notes b, c): see iaqiWhole.
 		switch {
 		case e.Is2026() && it == SO2_1H:
@@ -286,7 +295,7 @@ func roundedSubIndex(e Edition, ti int, it Item, v *Value, s *SubIndex) {
 		}
 		return
 	}
-	if lut := iaqiLUT[ti][it]; u < uint32(len(lut)) {
+	if u < uint32(len(lut)) {
 		s.Value = int(lut[u])
 		return
 	}
@@ -306,11 +315,20 @@ func dayMeanInto(p Pollutant, minH int, h *[24]Conc, v *Value) {
 	case n >= minH && n > 0:
 		// 0 ≤ sum < 24·2^31 and 1 ≤ n ≤ 24: the reciprocal division of
 		// roundMeanThousandths applies without its range checks.
-		k, unit := 0, uint64(ConcScale)
-		if p == CO {
-			k, unit = 1, ConcScale/10
+		switch {
+		case n == 24 && p != CO:
+			// The usual full day: constant divisors, which the compiler
+			// turns into multiplications.
+			v.Rounded = Conc(roundHalfEven24(uint64(sum), 24*ConcScale) * ConcScale)
+		case n == 24:
+			v.Rounded = Conc(roundHalfEven24(uint64(sum), 24*ConcScale/10) * (ConcScale / 10))
+		default:
+			k, unit := 0, uint64(ConcScale)
+			if p == CO {
+				k, unit = 1, ConcScale/10
+			}
+			v.Rounded = Conc(roundHalfEvenDiv(uint64(sum), uint64(n)*unit, meanRecip[k][n]) * int64(unit))
 		}
-		v.Rounded = Conc(roundHalfEvenDiv(uint64(sum), uint64(n)*unit, meanRecip[k][n]) * int64(unit))
 		v.Coverage.OK, v.Coverage.Reason = true, ""
 	case n == 0:
 		v.Exact = Ratio{}
@@ -320,13 +338,72 @@ func dayMeanInto(p Pollutant, minH int, h *[24]Conc, v *Value) {
 	}
 }
 
+// roundHalfEven24 is Round8170(n, d, 0) for n ≥ 0 and a constant d (it
+// is inlined, so the division by d is a multiplication).
+func roundHalfEven24(n, d uint64) int64 {
+	q := n / d
+	r := n - q*d
+	if r2 := 2 * r; r2 > d || (r2 == d && q&1 == 1) {
+		q++
+	}
+	return int64(q)
+}
+
 // validSum returns the sum and number of the valid values of a day. A
 // value is valid when it is not negative (Missing is the most negative
-// int32, and HJ 633 treats negative concentrations as invalid). The loop is
-// branch-free, so a gap costs what a value costs: max(c, 0) (a conditional
-// move) drops an invalid value from the sum and its sign bit counts it.
-// Four values per step on two chains keep the core's adders busy.
+// int32, and HJ 633 treats negative concentrations as invalid).
+//
+// It runs 1,825 times per station-year, so it works on two values at a
+// time: the day's 96 bytes are read as twelve native-endian 64-bit words,
+// each holding two int32 lanes. When no lane is negative or at least 2^27
+// (134,217 µg/m³ — nothing a monitor reports as valid), twelve lane sums
+// cannot carry out of their 32 bits and the sum is the two lanes added:
+// three instructions per pair of hours. A day with gaps takes
+// validSumMasked; absurd magnitudes take the scalar validSumScalar.
 func validSum(h *[24]Conc) (sum int64, n int) {
+	w := (*[96]byte)(unsafe.Pointer(h))
+	le := binary.NativeEndian
+	x0, x1, x2, x3 := le.Uint64(w[0:]), le.Uint64(w[8:]), le.Uint64(w[16:]), le.Uint64(w[24:])
+	x4, x5, x6, x7 := le.Uint64(w[32:]), le.Uint64(w[40:]), le.Uint64(w[48:]), le.Uint64(w[56:])
+	x8, x9, xa, xb := le.Uint64(w[64:]), le.Uint64(w[72:]), le.Uint64(w[80:]), le.Uint64(w[88:])
+	or := (x0 | x1 | x2 | x3) | (x4 | x5 | x6 | x7) | (x8 | x9 | xa | xb)
+	if or&laneHigh != 0 {
+		return validSumMasked(w)
+	}
+	acc := (x0 + x1 + x2 + x3) + (x4 + x5 + x6 + x7) + (x8 + x9 + xa + xb)
+	return int64(acc&0xFFFF_FFFF) + int64(acc>>32), 24
+}
+
+// laneHigh marks, in each 32-bit lane, the sign bit and bits 27–30: a lane
+// without them is a valid value below 2^27.
+const laneHigh = 0xF800_0000_F800_0000
+
+// validSumMasked is validSum for a day with invalid hours: each lane's
+// sign bit (t, 0 or 1 per lane) counts it as missing and, multiplied out
+// to a lane mask, clears it from the sum.
+func validSumMasked(w *[96]byte) (sum int64, n int) {
+	const signs = 0x1_0000_0001 // bit 0 of each lane, after the shift
+	var acc, or, miss uint64
+	le := binary.NativeEndian
+	for i := 0; i < 96; i += 32 { // four words a step: Go does not unroll
+		x0, x1, x2, x3 := le.Uint64(w[i:]), le.Uint64(w[i+8:]), le.Uint64(w[i+16:]), le.Uint64(w[i+24:])
+		t0, t1, t2, t3 := x0>>31&signs, x1>>31&signs, x2>>31&signs, x3>>31&signs
+		miss += (t0 + t1) + (t2 + t3)
+		v0, v1 := x0&^(t0*0xFFFF_FFFF), x1&^(t1*0xFFFF_FFFF)
+		v2, v3 := x2&^(t2*0xFFFF_FFFF), x3&^(t3*0xFFFF_FFFF)
+		acc += (v0 + v1) + (v2 + v3)
+		or |= (v0 | v1) | (v2 | v3)
+	}
+	if or&0x7800_0000_7800_0000 != 0 {
+		return validSumScalar((*[24]Conc)(unsafe.Pointer(w)))
+	}
+	return int64(acc&0xFFFF_FFFF) + int64(acc>>32), 24 - int(miss&0xFFFF_FFFF+miss>>32)
+}
+
+// validSumScalar is validSum one value at a time, for any magnitudes:
+// max(c, 0) (a conditional move) drops an invalid value from the sum and
+// its sign bit counts it.
+func validSumScalar(h *[24]Conc) (sum int64, n int) {
 	var s0, s1 int64
 	var m0, m1 uint32
 	for i := 0; i < 24; i += 4 {
@@ -352,29 +429,30 @@ func MDA8(r *Rules, hours [24]Conc) (Value, int) {
 // mda8Into writes the O3 daily maximum 8-hour mean and maximum 1-hour
 // value of one day.
 func mda8Into(r *Rules, h *[24]Conc, mda8, max1h *Value) {
-	var or, mx Conc = 0, -1
-	for _, c := range h {
-		or |= c
-		mx = max(mx, c)
-	}
 	var n1, nw int
 	var bs, bc int64 // best window sum / count
-	if or >= 0 && r.MinHours8H <= 8 {
+	var mx Conc
+	if dayComplete(h) && r.MinHours8H <= 8 {
 		// Every hour valid (the usual day): all 17 windows are valid with
 		// 8 hours each, so the best mean is the best sum, found by sliding
-		// one window along the day.
-		var w int64
-		for _, c := range h[:8] {
-			w += int64(c)
-		}
+		// one window along the day. Written out four hours a step: Go does
+		// not unroll loops, and the loop overhead would double the work.
+		w := int64(h[0]) + int64(h[1]) + int64(h[2]) + int64(h[3]) +
+			int64(h[4]) + int64(h[5]) + int64(h[6]) + int64(h[7])
+		mx = max(h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
 		bs = w
-		for t := 8; t < 24; t++ {
-			w += int64(h[t]) - int64(h[t-8])
-			bs = max(bs, w)
+		for t := 8; t < 24; t += 4 {
+			a, b, c, d := h[t], h[t+1], h[t+2], h[t+3]
+			mx = max(mx, a, b, c, d)
+			w0 := w + int64(a) - int64(h[t-8])
+			w1 := w0 + int64(b) - int64(h[t-7])
+			w2 := w1 + int64(c) - int64(h[t-6])
+			w = w2 + int64(d) - int64(h[t-5])
+			bs = max(bs, w0, w1, w2, w)
 		}
 		n1, nw, bc = 24, 17, 8
 	} else {
-		n1, nw, bs, bc = mda8Gaps(r, h)
+		n1, nw, bs, bc, mx = mda8Gaps(r, h)
 	}
 	mx64 := int64(mx)
 	max1h.Coverage = Coverage{Valid: n1, Expected: 24}
@@ -417,29 +495,56 @@ func mda8Into(r *Rules, h *[24]Conc, mda8, max1h *Value) {
 // mda8Gaps is the window search of a day with missing hours: prefix sums
 // of values and counts (negative = missing, as in dayMeanInto) give each
 // window's valid hours; a window needs Rules.MinHours8H of them. It returns
-// the valid hours n1, the valid windows nw and the best window's sum and
-// count (bc 0 when no window is valid).
-func mda8Gaps(r *Rules, h *[24]Conc) (n1, nw int, bs, bc int64) {
+// the valid hours n1, the valid windows nw, the best window's sum and count
+// (bc 0 when no window is valid) and the largest valid hourly value (-1
+// when none).
+func mda8Gaps(r *Rules, h *[24]Conc) (n1, nw int, bs, bc int64, mx Conc) {
 	var ps, pc [25]int64
-	for i := range 24 {
-		c := int64(h[i])
-		m := c >> 63
-		ps[i+1] = ps[i] + (c &^ m)
-		pc[i+1] = pc[i] + 1 + m
+	mx = -1
+	for i := 0; i < 24; i += 4 {
+		a, b, c, d := int64(h[i]), int64(h[i+1]), int64(h[i+2]), int64(h[i+3])
+		ma, mb, mc, md := a>>63, b>>63, c>>63, d>>63 // -1 for a missing (negative) value
+		ps[i+1] = ps[i] + (a &^ ma)
+		ps[i+2] = ps[i+1] + (b &^ mb)
+		ps[i+3] = ps[i+2] + (c &^ mc)
+		ps[i+4] = ps[i+3] + (d &^ md)
+		pc[i+1] = pc[i] + 1 + ma
+		pc[i+2] = pc[i+1] + 1 + mb
+		pc[i+3] = pc[i+2] + 1 + mc
+		pc[i+4] = pc[i+3] + 1 + md
+		mx = max(mx, h[i], h[i+1], h[i+2], h[i+3])
 	}
-	minH := int64(r.MinHours8H)
+	minH := max(int64(r.MinHours8H), 1)
+	// A window of c valid hours (1…8) and sum s ranks by s·840/c: 840 is
+	// the least common multiple of 1…8, so the keys compare the window
+	// means exactly without a division. The first best window is kept.
+	best := int64(-1)
 	for t := 8; t <= 24; t++ {
 		c := pc[t] - pc[t-8]
-		if c < minH || c == 0 {
+		if c < minH {
 			continue
 		}
 		nw++
 		s := ps[t] - ps[t-8]
-		if bc == 0 || s*bc > bs*c {
-			bs, bc = s, c
+		if key := s * lcmOver[c]; key > best {
+			best, bs, bc = key, s, c
 		}
 	}
-	return int(pc[24]), nw, bs, bc
+	return int(pc[24]), nw, bs, bc, mx
+}
+
+// lcmOver[c] is 840/c: see mda8Gaps.
+var lcmOver = [9]int64{0, 840, 420, 280, 210, 168, 140, 120, 105}
+
+// dayComplete reports whether all 24 values of a day are valid (not
+// negative), reading them two at a time as validSum does.
+func dayComplete(h *[24]Conc) bool {
+	w := (*[96]byte)(unsafe.Pointer(h))
+	le := binary.NativeEndian
+	or := (le.Uint64(w[0:]) | le.Uint64(w[8:]) | le.Uint64(w[16:]) | le.Uint64(w[24:])) |
+		(le.Uint64(w[32:]) | le.Uint64(w[40:]) | le.Uint64(w[48:]) | le.Uint64(w[56:])) |
+		(le.Uint64(w[64:]) | le.Uint64(w[72:]) | le.Uint64(w[80:]) | le.Uint64(w[88:]))
+	return or&0x8000_0000_8000_0000 == 0
 }
 
 // aboveLimit compares an exact concentration with a limit, rounded first

@@ -604,3 +604,41 @@ func TestIAQIAtConcLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestValidSumPaths walks the three paths of the day sum (no gaps, gaps,
+// magnitudes beyond the lane limit) against the plain loop.
+func TestValidSumPaths(t *testing.T) {
+	full := func(c Conc) (h [24]Conc) {
+		for i := range h {
+			h[i] = c + Conc(i)
+		}
+		return h
+	}
+	tests := []struct {
+		name string
+		day  [24]Conc
+	}{
+		{"every hour valid", full(35_000)},
+		{"all zero", [24]Conc{}},
+		{"one hour missing", func() [24]Conc { h := full(80_000); h[7] = Missing; return h }()},
+		{"every hour missing", func() (h [24]Conc) {
+			for i := range h {
+				h[i] = Missing
+			}
+			return h
+		}()},
+		{"negative value other than Missing", func() [24]Conc { h := full(12_000); h[0], h[23] = -1, -500_000; return h }()},
+		{"value at the lane limit 2^27", func() [24]Conc { h := full(1); h[3] = 1 << 27; return h }()},
+		{"values near the int32 limit", func() [24]Conc { h := full(1<<31 - 100); h[2] = Missing; return h }()},
+		{"lane limit and a gap", func() [24]Conc { h := full(1 << 27); h[11] = Missing; return h }()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sum, n := validSum(&tt.day)
+			ws, wn := refValidSum(&tt.day)
+			if sum != ws || n != wn {
+				t.Errorf("validSum = %d, %d; want %d, %d", sum, n, ws, wn)
+			}
+		})
+	}
+}

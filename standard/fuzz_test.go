@@ -159,3 +159,47 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// refValidSum is the day sum of GB 3095 表4 written plainly: valid values
+// are the non-negative ones.
+func refValidSum(h *[24]Conc) (sum int64, n int) {
+	for _, c := range h {
+		if c >= 0 {
+			sum += int64(c)
+			n++
+		}
+	}
+	return sum, n
+}
+
+// FuzzValidSum checks the two-lanes-at-a-time day sum against the plain
+// loop for any 24 values: gaps, negative values other than Missing, and
+// magnitudes up to the int32 limit (which must leave the lane fast paths).
+func FuzzValidSum(f *testing.F) {
+	f.Add(make([]byte, 96))
+	f.Add(bytesOfDay([24]Conc{0: Missing, 5: -3, 23: 1 << 27}))
+	f.Add(bytesOfDay([24]Conc{0: 1<<31 - 1, 1: 1<<31 - 1, 2: 1<<31 - 1}))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var h [24]Conc
+		for i := range h {
+			if 4*i+4 > len(b) {
+				break
+			}
+			h[i] = Conc(int32(uint32(b[4*i]) | uint32(b[4*i+1])<<8 | uint32(b[4*i+2])<<16 | uint32(b[4*i+3])<<24))
+		}
+		sum, n := validSum(&h)
+		ws, wn := refValidSum(&h)
+		if sum != ws || n != wn {
+			t.Fatalf("validSum(%v) = %d, %d; want %d, %d", h, sum, n, ws, wn)
+		}
+	})
+}
+
+func bytesOfDay(h [24]Conc) []byte {
+	b := make([]byte, 0, 96)
+	for _, c := range h {
+		u := uint32(c)
+		b = append(b, byte(u), byte(u>>8), byte(u>>16), byte(u>>24))
+	}
+	return b
+}

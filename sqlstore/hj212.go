@@ -331,6 +331,9 @@ func (db *DB) storeSamples(ctx context.Context, ts *txStmts, ss []gateway.Sample
 		}
 		return strings.Compare(a.CN, b.CN)
 	})
+	if db.d.Postgres {
+		return db.storeSamplesArrays(ctx, ts, rows)
+	}
 	// Chunks of the prepared sizes, largest first: at most one statement
 	// of each smaller size after the full ones.
 	args := make([]any, 0, 16<<min(sampleChunkLog2, bitLen(len(rows))))
@@ -347,6 +350,44 @@ func (db *DB) storeSamples(ctx context.Context, ts *txStmts, ss []gateway.Sample
 			return fmt.Errorf("store samples: %w", err)
 		}
 		rows = rows[n:]
+	}
+	return nil
+}
+
+// storeSamplesArrays writes rows on PostgreSQL in one statement, a column
+// per array; a Missing value is a NULL element, and so is its flag.
+func (db *DB) storeSamplesArrays(ctx context.Context, ts *txStmts, rows []gateway.Sample) error {
+	n := len(rows)
+	mn, cn, station := make([]string, n), make([]string, n), make([]string, n)
+	t := make([]time.Time, n)
+	var vals [standard.NumPollutants][]*int32
+	var flags [standard.NumPollutants][]*string
+	conc := make([]int32, n*standard.NumPollutants)
+	text := make([]string, n*standard.NumPollutants)
+	for p := range vals {
+		vals[p], flags[p] = make([]*int32, n), make([]*string, n)
+	}
+	for i := range rows {
+		s := &rows[i]
+		mn[i], cn[i], t[i], station[i] = s.MN, s.CN, s.Time.UTC(), s.Station
+		for p, v := range s.Values {
+			if v == standard.Missing {
+				continue
+			}
+			j := i*standard.NumPollutants + p
+			conc[j], text[j] = int32(v), s.Flags[p].String()
+			vals[p][i], flags[p][i] = &conc[j], &text[j]
+		}
+	}
+	args := []any{mn, cn, t, station}
+	for _, v := range vals {
+		args = append(args, v)
+	}
+	for _, f := range flags {
+		args = append(args, f)
+	}
+	if _, err := ts.get(db.hj.unnest).ExecContext(ctx, args...); err != nil {
+		return fmt.Errorf("store samples: %w", err)
 	}
 	return nil
 }

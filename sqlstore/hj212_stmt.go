@@ -26,7 +26,8 @@ const sampleChunkLog2 = 8
 type sinkStmts struct {
 	mu       sync.Mutex
 	ready    bool
-	samples  [sampleChunkLog2 + 1]*sql.Stmt // samples[k] inserts 1<<k rows
+	samples  [sampleChunkLog2 + 1]*sql.Stmt // samples[k] inserts 1<<k rows (SQLite)
+	unnest   *sql.Stmt                      // inserts any number of rows from arrays (PostgreSQL)
 	daily    *sql.Stmt
 	cemsRec  *sql.Stmt
 	cemsVal  *sql.Stmt
@@ -48,6 +49,15 @@ func sampleInsertSQL(n int) string {
 	q.WriteString(` ON CONFLICT (mn, cn, t) DO UPDATE SET station = excluded.station, ` + mergeSet("hj212_sample"))
 	return q.String()
 }
+
+// sampleUnnestSQL is sampleInsertSQL for PostgreSQL with one array per
+// column: a batch is one statement with 16 parameters whatever its size,
+// which the server binds and plans far faster than thousands of scalars.
+const sampleUnnestSQL = `INSERT INTO hj212_sample (mn, cn, t, station, ` + valueCols + `)
+	SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[],
+		$5::integer[], $6::integer[], $7::integer[], $8::integer[], $9::integer[], $10::integer[],
+		$11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])
+	ON CONFLICT (mn, cn, t) DO UPDATE SET station = excluded.station, `
 
 // prepareSink prepares the sink's statements unless they are. It must run
 // outside a transaction: SQLite's writer has one connection, which the
@@ -75,9 +85,15 @@ func (db *DB) prepareSink(ctx context.Context) error {
 		return err
 	}
 	var err error
-	for k := range s.samples {
-		if s.samples[k], err = prep(sampleInsertSQL(1 << k)); err != nil {
+	if db.d.Postgres {
+		if s.unnest, err = prep(sampleUnnestSQL + mergeSet("hj212_sample")); err != nil {
 			return fail(err)
+		}
+	} else {
+		for k := range s.samples {
+			if s.samples[k], err = prep(sampleInsertSQL(1 << k)); err != nil {
+				return fail(err)
+			}
 		}
 	}
 	if s.daily, err = prep(`INSERT INTO hj212_daily (station, day, mn, ` + valueCols + `)

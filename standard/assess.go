@@ -292,8 +292,11 @@ func (g *dayGather) run(in []*Daily) {
 // compared rounded, no dust deduction), with few enough live values for
 // the loop to stay in registers.
 func (g *dayGather) runRounded(in []*Daily) {
-	p, counts, month, lim := g.p, g.counts, g.month, g.lim
+	p, counts, month, lim := g.p, g.counts, g.month[:len(in)], g.lim
 	vals := g.vals[:len(in)]
+	if p >= NumPollutants {
+		return
+	}
 	n, ex := 0, 0
 	var sum int64
 	for k, d := range in {

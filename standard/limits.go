@@ -83,6 +83,25 @@ func Limit(e Edition, g Grade, p Pollutant, a Averaging) (c Conc, ok bool) {
 // (SO2, NO2, PM10, PM2.5) and the short-term limit for the percentile
 // (24-hour for SO2, NO2, PM10, PM2.5 and CO; 8-hour for O3).
 func AssessedLimits(e Edition, g Grade) (annual, short [NumPollutants]Conc) {
+	if e <= Edition2031 && (g == GradeI || g == GradeII) {
+		l := &assessedLimits[e][g-GradeI]
+		return l[0], l[1]
+	}
+	return assessedLimitsOf(e, g)
+}
+
+// assessedLimits holds AssessedLimits of every edition and grade, which
+// Assess needs for every period of every station.
+var assessedLimits = func() (t [Edition2031 + 1][2][2][NumPollutants]Conc) {
+	for e := range t {
+		for g := range t[e] {
+			t[e][g][0], t[e][g][1] = assessedLimitsOf(Edition(e), GradeI+Grade(g))
+		}
+	}
+	return t
+}()
+
+func assessedLimitsOf(e Edition, g Grade) (annual, short [NumPollutants]Conc) {
 	for p := range Pollutant(NumPollutants) {
 		annual[p], _ = Limit(e, g, p, AvgAnnual)
 		if p == O3 {

@@ -297,6 +297,8 @@ func mergeSet(tbl string) string {
 
 const valueCols = `so2, no2, co, o3, pm10, pm25, f_so2, f_no2, f_co, f_o3, f_pm10, f_pm25`
 
+// storeSamples upserts minute and real-time samples by (MN, CN, time); a
+// Missing value keeps the stored one and its flag (split packets).
 func (db *DB) storeSamples(ctx context.Context, ts *txStmts, ss []gateway.Sample) error {
 	// Duplicates within one statement cannot both be upserted: merge them
 	// first, later values winning over earlier ones.
@@ -322,7 +324,11 @@ func (db *DB) storeSamples(ctx context.Context, ts *txStmts, ss []gateway.Sample
 	// In key order: the loggers all send the current minute, so sorted
 	// rows go in at the end of the table's B-tree one after the other,
 	// where SQLite finds the place without a search from the root.
-	slices.SortFunc(rows, func(a, b gateway.Sample) int {
+	sorted := make([]*gateway.Sample, len(rows))
+	for i := range rows {
+		sorted[i] = &rows[i]
+	}
+	slices.SortFunc(sorted, func(a, b *gateway.Sample) int {
 		if c := a.Time.Compare(b.Time); c != 0 {
 			return c
 		}
@@ -332,31 +338,30 @@ func (db *DB) storeSamples(ctx context.Context, ts *txStmts, ss []gateway.Sample
 		return strings.Compare(a.CN, b.CN)
 	})
 	if db.d.Postgres {
-		return db.storeSamplesArrays(ctx, ts, rows)
+		return db.storeSamplesArrays(ctx, ts, sorted)
 	}
 	// Chunks of the prepared sizes, largest first: at most one statement
 	// of each smaller size after the full ones.
-	args := make([]any, 0, 16<<min(sampleChunkLog2, bitLen(len(rows))))
-	for len(rows) > 0 {
-		k := min(sampleChunkLog2, bitLen(len(rows))-1)
+	args := make([]any, 0, 16<<min(sampleChunkLog2, bitLen(len(sorted))))
+	for len(sorted) > 0 {
+		k := min(sampleChunkLog2, bitLen(len(sorted))-1)
 		n := 1 << k
 		args = args[:0]
-		for i := range rows[:n] {
-			s := &rows[i]
+		for _, s := range sorted[:n] {
 			args = append(args, s.MN, s.CN, db.d.timeArg(s.Time), s.Station)
 			args = appendValueArgs(args, &s.Values, &s.Flags)
 		}
 		if _, err := ts.get(db.hj.samples[k]).ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("store samples: %w", err)
 		}
-		rows = rows[n:]
+		sorted = sorted[n:]
 	}
 	return nil
 }
 
 // storeSamplesArrays writes rows on PostgreSQL in one statement, a column
 // per array; a Missing value is a NULL element, and so is its flag.
-func (db *DB) storeSamplesArrays(ctx context.Context, ts *txStmts, rows []gateway.Sample) error {
+func (db *DB) storeSamplesArrays(ctx context.Context, ts *txStmts, rows []*gateway.Sample) error {
 	n := len(rows)
 	mn, cn, station := make([]string, n), make([]string, n), make([]string, n)
 	t := make([]time.Time, n)
@@ -367,8 +372,7 @@ func (db *DB) storeSamplesArrays(ctx context.Context, ts *txStmts, rows []gatewa
 	for p := range vals {
 		vals[p], flags[p] = make([]*int32, n), make([]*string, n)
 	}
-	for i := range rows {
-		s := &rows[i]
+	for i, s := range rows {
 		mn[i], cn[i], t[i], station[i] = s.MN, s.CN, s.Time.UTC(), s.Station
 		for p, v := range s.Values {
 			if v == standard.Missing {

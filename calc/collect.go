@@ -1,9 +1,11 @@
 package calc
 
 import (
+	"io"
 	"sort"
 
 	"github.com/lantian-aq/lantian"
+	"github.com/lantian-aq/lantian/ingest"
 	"github.com/lantian-aq/lantian/standard"
 )
 
@@ -51,22 +53,71 @@ func floorDiv(a, b int64) int64 {
 func (c *Collector) Add(o *lantian.Observation) {
 	b := c.last
 	if b == nil || b.code != o.Station {
-		b = c.byCode[o.Station]
-		if b == nil {
-			b = &stationBuf{code: o.Station}
-			c.byCode[o.Station] = b
-		}
+		b = c.station(o.Station)
 		c.last = b
 	}
-	g := beijingHour(o.Time.Unix())
+	c.put(b, o.Time.Unix(), &o.Values, &o.Flags)
+}
+
+// Collect stores everything rd reads, by the batch, and passes each row
+// error to rowErr in file order. It returns nil at the end of the input and
+// the error that stopped the reading otherwise (a *ingest.LayoutError).
+func (c *Collector) Collect(rd *ingest.Reader, rowErr func(*ingest.RowError)) error {
+	var bufs []*stationBuf // by the reader's station index
+	for {
+		batch, err := rd.NextBatch()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for _, e := range batch.Errors {
+			rowErr(e)
+		}
+		if codes := rd.Stations(); len(bufs) < len(codes) {
+			for _, code := range codes[len(bufs):] {
+				bufs = append(bufs, c.station(code))
+			}
+		}
+		for i := range batch.Hours {
+			h := &batch.Hours[i]
+			c.put(bufs[h.Station], h.Time, &h.Values, &h.Flags)
+		}
+	}
+}
+
+// station returns the buffer of a station, making it on first use.
+func (c *Collector) station(code string) *stationBuf {
+	b := c.byCode[code]
+	if b == nil {
+		b = &stationBuf{code: code}
+		c.byCode[code] = b
+	}
+	return b
+}
+
+// put stores the values of the hour ending at unix.
+func (c *Collector) put(b *stationBuf, unix int64, vals *[standard.NumPollutants]standard.Conc, flags *[standard.NumPollutants]lantian.Flag) {
+	g := beijingHour(unix)
 	day := int32(floorDiv(g, 24))
-	b.ensure(day)
+	if !b.any || day < b.firstDay || day >= b.firstDay+b.days {
+		b.ensure(day)
+	}
 	i := int(g - int64(b.firstDay)*24)
-	for p, v := range o.Values {
+	if *flags == ([standard.NumPollutants]lantian.Flag{}) {
+		for p, v := range vals {
+			if v != standard.Missing {
+				b.vals[p][i] = v
+			}
+		}
+		return
+	}
+	for p, v := range vals {
 		if v == standard.Missing {
 			continue
 		}
-		if !o.Flags[p].Usable() {
+		if !flags[p].Usable() {
 			c.Dropped++
 			continue
 		}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -73,4 +74,48 @@ func BenchmarkWide(b *testing.B) {
 
 func BenchmarkWideNoDuplicateCheck(b *testing.B) {
 	drain(b, syntheticWide(10, 8760), Options{AllowDuplicates: true})
+}
+
+// drainBatches reads in with NextBatch, as lantian calc does.
+func drainBatches(b *testing.B, in []byte, opt Options) {
+	b.Helper()
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	rows := 0
+	cpu0 := cpuTime()
+	for b.Loop() {
+		rd, err := NewReader(bytes.NewReader(in), opt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			batch, err := rd.NextBatch()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			rows += len(batch.Hours)
+		}
+	}
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(rows), "cpu-ns/row")
+}
+
+// cpuTime is the user and system time of the process so far: on a shared
+// machine the CPU time per row is steadier than the wall time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func BenchmarkWideBatch(b *testing.B) {
+	drainBatches(b, syntheticWide(10, 8760), Options{})
+}
+
+func BenchmarkWideBatchParallel(b *testing.B) {
+	drainBatches(b, syntheticWide(10, 8760), Options{Workers: 2})
 }

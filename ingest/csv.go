@@ -51,12 +51,6 @@ func newCSVReader(r io.Reader) *csvReader {
 	return &csvReader{src: r, buf: make([]byte, csvBufSize)}
 }
 
-// newCSVBytes reads records from an in-memory chunk; firstLine is the
-// number of the chunk's first line in the file.
-func newCSVBytes(b []byte, firstLine int) *csvReader {
-	return &csvReader{buf: b, end: len(b), eof: true, line: firstLine - 1}
-}
-
 // nextLine returns the next physical line without its line ending.
 func (c *csvReader) nextLine() ([]byte, error) {
 	for {

@@ -5,14 +5,13 @@ import (
 	"io"
 	"slices"
 	"sync"
-
-	"github.com/lantian-aq/lantian"
 )
 
 // The parallel wide reader: a splitter cuts the input into chunks at record
-// boundaries, workers parse the chunks concurrently, and Next consumes the
-// chunks in file order, doing the duplicate check (which needs the whole
-// file's history) itself. Results are identical to the sequential reader.
+// boundaries, workers parse the chunks concurrently (each row's fingerprint
+// included), and Next or NextBatch consumes the chunks in file order,
+// doing the duplicate check (which needs the whole file's history) itself:
+// one index probe per row. Results are identical to the sequential reader.
 
 // parallelChunk is the target chunk size (a variable so that tests can cut
 // small chunks).
@@ -24,9 +23,15 @@ type chunkJob struct {
 	res       *chunkResult
 }
 
+// chunkResult is a parsed chunk. Its hours name stations by their index in
+// codes; lines and fps (fingerprints, only with the duplicate check) go
+// with hours, which include the rows without values (the consumer drops
+// them after the duplicate check, as the sequential reader does).
 type chunkResult struct {
-	obs     []lantian.Observation
+	hours   []Hour
 	lines   []int
+	fps     []uint32
+	codes   []string
 	errs    []*RowError
 	records int
 	fatal   error
@@ -41,6 +46,7 @@ type parallelState struct {
 
 	freeBufs chan []byte       // chunk buffers for reuse
 	freeRes  chan *chunkResult // parsed results for reuse
+	remap    []uint32          // chunk station index → reader station index
 }
 
 // startParallel launches the splitter and workers for a wide parser.
@@ -155,9 +161,10 @@ func (r *Reader) startParallel(p *wide, workers int) {
 	}()
 	for w := 0; w < workers; w++ {
 		wp := *p // each worker keeps its own parsing state (date cache)
+		wr := &Reader{opt: r.opt, limits: r.limits, format: Wide, worker: true, csv: &csvReader{}}
 		go func() {
 			for j := range jobs {
-				parseChunk(r, &wp, j)
+				wr.parseChunk(&wp, j)
 				select {
 				case ps.freeBufs <- j.data[:0]:
 				default:
@@ -191,12 +198,14 @@ func recordCut(b []byte) int {
 	return cut
 }
 
-// parseChunk parses one chunk with a worker-local reader.
-func parseChunk(r *Reader, p *wide, j chunkJob) {
+// parseChunk parses one chunk; w is the worker's own reader.
+func (w *Reader) parseChunk(p *wide, j chunkJob) {
 	res := j.res
-	w := &Reader{opt: r.opt, limits: r.limits, csv: newCSVBytes(j.data, j.firstLine),
-		queue: res.obs[:0], lines: res.lines[:0], errs: res.errs[:0], trackLines: true}
-	w.opt.AllowDuplicates = true
+	*w.csv = csvReader{buf: j.data, end: len(j.data), eof: true, line: j.firstLine - 1,
+		fields: w.csv.fields, offs: w.csv.offs, scratch: w.csv.scratch}
+	w.hours, w.lines, w.fps, w.errs = res.hours[:0], res.lines[:0], res.fps[:0], res.errs[:0]
+	w.sum = Summary{}
+	w.stations.reset()
 	for {
 		if err := p.step(w); err != nil {
 			if err != io.EOF {
@@ -205,12 +214,14 @@ func parseChunk(r *Reader, p *wide, j chunkJob) {
 			break
 		}
 	}
-	res.obs, res.lines, res.errs, res.records = w.queue, w.lines, w.errs, w.sum.Records
+	res.hours, res.lines, res.fps, res.errs, res.records = w.hours, w.lines, w.fps, w.errs, w.sum.Records
+	res.codes = append(res.codes[:0], w.stations.codes...)
 	close(res.done)
 }
 
-// nextChunk loads the next parsed chunk into r.queue and r.errs; it returns
-// io.EOF after the last one.
+// nextChunk loads the next parsed chunk into r.hours and r.errs, checking
+// its rows for duplicates in file order; it returns io.EOF after the last
+// one.
 func (r *Reader) nextChunk() error {
 	ps := r.par
 	if ps.cur != nil {
@@ -233,25 +244,31 @@ func (r *Reader) nextChunk() error {
 	ps.cur = res
 	r.sum.Records += res.records
 	r.errs = append(r.errs[:0], res.errs...)
-	if r.opt.AllowDuplicates {
-		r.queue = res.obs
-		return nil
+	remap := ps.remap[:0]
+	for _, code := range res.codes {
+		remap = append(remap, r.stations.lookupString(code))
 	}
+	ps.remap = remap
 	nerr := len(r.errs)
-	q := res.obs[:0]
-	for i := range res.obs {
-		o := &res.obs[i]
-		st := r.stations.lookupString(o.Station)
-		if r.wideDuplicate(st, o.Time.Unix(), &o.Values, &o.Flags, res.lines[i]) {
+	hs := res.hours
+	check := !r.opt.AllowDuplicates
+	q := 0
+	for i := range hs {
+		h := &hs[i]
+		st := remap[h.Station]
+		if check && r.wideDuplicate(st, h.Time, res.fps[i], res.lines[i]) {
 			continue
 		}
-		if len(q) != i { // compact only after a dropped duplicate
-			q = append(q, *o)
-		} else {
-			q = q[:i+1]
+		if !hasValue(&h.Values) {
+			continue
 		}
+		h.Station = st
+		if q != i { // move only after a dropped row
+			hs[q] = *h
+		}
+		q++
 	}
-	r.queue = q
+	r.hours = hs[:q]
 	if len(r.errs) > nerr {
 		slices.SortStableFunc(r.errs, func(a, b *RowError) int { return a.Line - b.Line })
 	}
@@ -268,22 +285,4 @@ func (r *Reader) Close() error {
 		}
 	}
 	return nil
-}
-
-func (t *stationTable) lookupString(s string) uint32 {
-	if t.codes != nil && s == string(t.lastCode) {
-		return t.lastIdx
-	}
-	i, ok := t.idx[s]
-	if !ok {
-		if t.idx == nil {
-			t.idx = make(map[string]uint32)
-		}
-		i = uint32(len(t.codes))
-		t.codes = append(t.codes, s)
-		t.idx[s] = i
-	}
-	t.lastCode = append(t.lastCode[:0], s...)
-	t.lastIdx = i
-	return i
 }

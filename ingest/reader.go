@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"time"
@@ -60,7 +61,9 @@ type Reader struct {
 	format  Format
 	csv     *csvReader
 	p       parser
-	queue   []lantian.Observation
+	queue   []lantian.Observation // china_sites and long
+	hours   []Hour                // wide
+	conv    []Hour                // queue converted by NextBatch
 	qi      int
 	errs    []*RowError
 	ei      int
@@ -71,14 +74,24 @@ type Reader struct {
 	dup     dupIndex
 	limits  *Limits
 
-	stations   stationTable
-	lines      []int // line of each queued observation (parallel workers only)
-	trackLines bool
-	par        *parallelState
+	stations stationTable
+	par      *parallelState
+	// worker is set on the per-chunk readers of a parallel wide reader:
+	// rows are not checked for duplicates but queued with their lines and
+	// fingerprints (also rows without values, which take part in the
+	// check), for the consumer to check in file order.
+	worker bool
+	lines  []int
+	fps    []uint32
+	// runRows bounds the records one step of the wide fast path reads (0:
+	// no bound). Next reads one record per step, so that Summary().Records
+	// is the line of the observation it returns, as importers rely on.
+	runRows int
 }
 
-// parser reads one record per step, appending observations to r.queue and
-// row errors to r.errs; it returns io.EOF when the input is exhausted.
+// parser reads one record per step, appending observations to r.queue (the
+// wide parser: r.hours) and row errors to r.errs; it returns io.EOF when
+// the input is exhausted.
 type parser interface {
 	step(r *Reader) error
 }
@@ -167,20 +180,39 @@ func (r *Reader) Next() (lantian.Observation, error) {
 			r.sum.RowErrors++
 			return lantian.Observation{}, e
 		}
-		if r.qi < len(r.queue) {
+		if r.format == Wide {
+			if r.qi < len(r.hours) {
+				h := &r.hours[r.qi]
+				r.qi++
+				r.sum.Observations++
+				return h.Observation(r.stations.codes), nil
+			}
+		} else if r.qi < len(r.queue) {
 			o := r.queue[r.qi]
 			r.qi++
 			r.sum.Observations++
 			return o, nil
 		}
-		if r.done {
-			if r.fatal != nil {
-				return lantian.Observation{}, r.fatal
-			}
-			return lantian.Observation{}, io.EOF
+		if err := r.refill(1); err != nil {
+			return lantian.Observation{}, err
 		}
-		r.queue, r.qi = r.queue[:0], 0
-		r.errs, r.ei = r.errs[:0], 0
+	}
+}
+
+// refill reads on until at least n observations or some row errors are
+// queued, or the input ends; it returns io.EOF or the fatal error once
+// everything read before it has been handed out.
+func (r *Reader) refill(n int) error {
+	if r.done {
+		if r.fatal != nil {
+			return r.fatal
+		}
+		return io.EOF
+	}
+	r.queue, r.hours, r.qi = r.queue[:0], r.hours[:0], 0
+	r.errs, r.ei = r.errs[:0], 0
+	r.runRows = n
+	for len(r.queue)+len(r.hours) < n && len(r.errs) == 0 {
 		var err error
 		if r.par != nil {
 			err = r.nextChunk()
@@ -196,8 +228,13 @@ func (r *Reader) Next() (lantian.Observation, error) {
 				}
 				r.fatal = le
 			}
+			return nil
+		}
+		if r.par != nil {
+			break // a chunk is a batch
 		}
 	}
+	return nil
 }
 
 // rowErr queues a row error.
@@ -229,25 +266,67 @@ type stationTable struct {
 	codes    []string
 	lastCode []byte
 	lastIdx  uint32
+	// lastPlain says that lastCode holds no comma, quote or line break, so
+	// that a field of an unquoted record equal to it is that code; when
+	// lastCode is plain and at most eight bytes long, lastWord holds it
+	// (little-endian) and lastMask covers its bytes.
+	lastPlain          bool
+	lastWord, lastMask uint64
 }
 
 func (t *stationTable) lookup(b []byte) uint32 {
-	if t.codes != nil && string(b) == string(t.lastCode) {
+	if len(t.codes) > 0 && string(b) == string(t.lastCode) {
 		return t.lastIdx
 	}
 	i, ok := t.idx[string(b)]
 	if !ok {
-		if t.idx == nil {
-			t.idx = make(map[string]uint32)
-		}
-		s := string(b)
-		i = uint32(len(t.codes))
-		t.codes = append(t.codes, s)
-		t.idx[s] = i
+		i = t.add(string(b))
 	}
-	t.lastCode = append(t.lastCode[:0], b...)
-	t.lastIdx = i
+	t.setLast(b, i)
 	return i
+}
+
+func (t *stationTable) lookupString(s string) uint32 {
+	if len(t.codes) > 0 && s == string(t.lastCode) {
+		return t.lastIdx
+	}
+	i, ok := t.idx[s]
+	if !ok {
+		i = t.add(s)
+	}
+	t.setLast([]byte(s), i)
+	return i
+}
+
+func (t *stationTable) add(s string) uint32 {
+	if t.idx == nil {
+		t.idx = make(map[string]uint32)
+	}
+	i := uint32(len(t.codes))
+	t.codes = append(t.codes, s)
+	t.idx[s] = i
+	return i
+}
+
+func (t *stationTable) setLast(code []byte, i uint32) {
+	t.lastCode = append(t.lastCode[:0], code...)
+	t.lastIdx = i
+	t.lastPlain = !bytes.ContainsAny(code, ",\"\r\n")
+	t.lastWord, t.lastMask = 0, 0
+	if t.lastPlain && len(code) <= 8 {
+		for k := len(code) - 1; k >= 0; k-- {
+			t.lastWord = t.lastWord<<8 | uint64(code[k])
+			t.lastMask = t.lastMask<<8 | 0xFF
+		}
+	}
+}
+
+// reset empties the table, keeping its memory.
+func (t *stationTable) reset() {
+	clear(t.idx)
+	t.codes = t.codes[:0]
+	t.lastCode = t.lastCode[:0]
+	t.lastPlain, t.lastWord, t.lastMask = false, 0, 0
 }
 
 func missingValues() [standard.NumPollutants]standard.Conc {

@@ -78,6 +78,9 @@ type wide struct {
 	colName  [standard.NumPollutants]string
 	flagName [standard.NumPollutants]string
 	hours    hourParser
+	spec     []fieldSpec // per column, for the fast path
+	canon    []valueSpec // value columns, when the header is station,time,<values…>
+	row      wideRow     // the fast path's result
 }
 
 func newWide(r *Reader, header []string) (parser, error) {
@@ -126,10 +129,14 @@ func newWide(r *Reader, header []string) (parser, error) {
 			return nil, layoutErrorf(r.opt.File, 1, "flag column %q has no value column %s", header[fc], standard.Pollutant(pol).Code())
 		}
 	}
+	p.spec = p.fieldSpecs(r.limits)
 	return p, nil
 }
 
 func (p *wide) step(r *Reader) error {
+	if wideFastPath && p.fastRun(r) {
+		return nil
+	}
 	f, err := r.record()
 	if err != nil || f == nil {
 		return err
@@ -138,7 +145,7 @@ func (p *wide) step(r *Reader) error {
 	return nil
 }
 
-// parse handles one record; it is shared with the parallel reader.
+// parse handles one record split into fields, reporting every problem.
 func (p *wide) parse(r *Reader, f [][]byte, line int) {
 	if len(f) != p.nf {
 		r.rowErr(line, "", shorten(joinFields(f)), strconv.Itoa(p.nf)+" fields as in the header, got "+strconv.Itoa(len(f)), "row")
@@ -179,29 +186,37 @@ func (p *wide) parse(r *Reader, f [][]byte, line int) {
 		}
 		vals[pol] = v
 	}
-	st := r.stations.lookup(code)
-	if !r.opt.AllowDuplicates && r.wideDuplicate(st, sec, &vals, &flags, line) {
-		return
-	}
-	if !hasValue(&vals) {
-		return
-	}
-	r.queue = append(r.queue, lantian.Observation{Station: r.stations.codes[st], Time: hourTime(sec), Values: vals, Flags: flags})
-	if r.trackLines {
+	p.emit(r, r.stations.lookup(code), sec, &vals, &flags, line)
+}
+
+// emit queues a parsed row: after the duplicate check, or, on the reader of
+// a parallel worker, with what the consumer needs to do that check.
+func (p *wide) emit(r *Reader, st uint32, sec int64, vals *[standard.NumPollutants]standard.Conc, flags *[standard.NumPollutants]lantian.Flag, line int) {
+	if r.worker {
+		r.hours = append(r.hours, Hour{Time: sec, Station: st, Values: *vals, Flags: *flags})
 		r.lines = append(r.lines, line)
+		if !r.opt.AllowDuplicates {
+			r.fps = append(r.fps, rowFingerprint(vals, flags))
+		}
+		return
 	}
+	// Rows without values take part in the duplicate check: a file that
+	// says an hour is empty and later gives values for it contradicts
+	// itself.
+	if !r.opt.AllowDuplicates && r.wideDuplicate(st, sec, rowFingerprint(vals, flags), line) {
+		return
+	}
+	if !hasValue(vals) {
+		return
+	}
+	r.hours = append(r.hours, Hour{Time: sec, Station: st, Values: *vals, Flags: *flags})
 }
 
 // wideDuplicate checks a wide row against the station-hours already read;
 // it reports whether the row is to be dropped (an exact repeat, counted,
 // or a conflict, reported).
-func (r *Reader) wideDuplicate(st uint32, sec int64, vals *[standard.NumPollutants]standard.Conc, flags *[standard.NumPollutants]lantian.Flag, line int) bool {
-	var fp [2 * standard.NumPollutants]int32
-	for i := range vals {
-		fp[i] = int32(vals[i])
-		fp[standard.NumPollutants+i] = int32(flags[i])
-	}
-	prev, same := r.dup.check(st, 0, sec/3600, fingerprint(fp[:]), line)
+func (r *Reader) wideDuplicate(st uint32, sec int64, fp uint32, line int) bool {
+	prev, same := r.dup.check(st, 0, sec/3600, fp, line)
 	if prev == 0 {
 		return false
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -208,25 +207,15 @@ func readObservations(path string, format ingest.Format, workers, maxErrors int,
 		fmt.Fprintf(stderr, "lantian calc: %s: ignoring columns %s\n", name, strings.Join(ign, ", "))
 	}
 	bad := 0
-	for {
-		o, err := rd.Next()
-		if err == io.EOF {
-			break
+	err = col.Collect(rd, func(re *ingest.RowError) {
+		bad++
+		if bad <= maxErrors {
+			fmt.Fprintln(stderr, re)
 		}
-		var re *ingest.RowError
-		if errors.As(err, &re) {
-			bad++
-			if bad <= maxErrors {
-				fmt.Fprintln(stderr, re)
-			}
-			continue
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "lantian calc: %v\n", err)
-			bad++
-			break
-		}
-		col.Add(&o)
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "lantian calc: %v\n", err)
+		bad++
 	}
 	if bad > maxErrors {
 		fmt.Fprintf(stderr, "%s: %d more bad rows not shown (--max-errors)\n", name, bad-maxErrors)

@@ -68,6 +68,7 @@ func (im *importTx) start(ctx context.Context) error {
 		im.w.staged, im.w.direct = true, true
 		return im.w.createStage(ctx)
 	}
+	im.w.async = true
 	return nil
 }
 
@@ -172,6 +173,10 @@ func (im *importTx) commit(ctx context.Context, sum lantian.ImportSummary) (*lan
 		}
 		im.w.res.Add(res)
 	}
+	if err := im.w.settle(); err != nil {
+		return nil, err
+	}
+	im.w.res.Add(im.w.asyncRes)
 	im.w.close()
 	if err := im.w.flushDirty(ctx); err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -132,12 +133,15 @@ type hourWriter struct {
 	direct             bool                // PostgreSQL: try copying straight into observation first
 	pending            []obsRow            // PostgreSQL: rows gathered for the next COPY
 	direct2            lantian.WriteResult // PostgreSQL: rows copied straight in
-	copying            chan error          // PostgreSQL: the COPY running in the background, nil when none
+	copying            chan error          // the write running in the background (a COPY, or SQLite inserts), nil when none
+	async              bool                // SQLite import: rows are written in the background while the next batch is checked
+	asyncRes           lantian.WriteResult // SQLite import: counts of the rows written in the background
 	now                time.Time
 	res                lantian.WriteResult
-	full               *sql.Stmt // the prepared upsert of a full batch
-	plain              *sql.Stmt // the prepared plain insert of a full batch of new hours
-	probe              *sql.Stmt // the prepared probe for stored hours of a full set of stations
+	full               *sql.Stmt      // the prepared upsert of a full batch
+	plain              *sql.Stmt      // the prepared plain insert of a full batch of new hours
+	probe              *sql.Stmt      // the prepared probe for stored hours of a full set of stations
+	plainDrv           [2]*driverStmt // SQLite import: the plain insert of a full batch, of any rows and of a run (isRun)
 }
 
 // newPart is a monthly partition of observation that an import creates in
@@ -153,6 +157,12 @@ func (w *hourWriter) close() {
 		if *st != nil {
 			(*st).Close()
 			*st = nil
+		}
+	}
+	for i, ds := range w.plainDrv {
+		if ds != nil {
+			w.conn.Raw(func(any) error { return ds.st.Close() })
+			w.plainDrv[i] = nil
 		}
 	}
 }
@@ -375,6 +385,8 @@ func (w *hourWriter) write(ctx context.Context, recs []lantian.HourRecord) (lant
 	var err error
 	if w.staged {
 		err = w.stage(ctx, rows)
+	} else if w.async {
+		err = w.writeBehind(ctx, rows)
 	} else {
 		err = w.upsert(ctx, rows, &res)
 	}
@@ -383,6 +395,21 @@ func (w *hourWriter) write(ctx context.Context, recs []lantian.HourRecord) (lant
 	}
 	w.res.Add(res)
 	return res, nil
+}
+
+// writeBehind writes rows in the background while the caller parses and
+// checks the next batch: on SQLite, where one connection does all the
+// writing, the database engine and the checks then run on two cores. At
+// most one batch is in flight; anything else using the import's
+// connection waits for it first (settle), and Commit adds its counts.
+func (w *hourWriter) writeBehind(ctx context.Context, rows []obsRow) error {
+	if err := w.settle(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	w.copying = done
+	go func() { done <- w.upsert(ctx, rows, &w.asyncRes) }()
+	return nil
 }
 
 // upsertBatch is the number of rows per multi-row INSERT: 15 parameters a
@@ -556,12 +583,16 @@ func (w *hourWriter) insertFresh(ctx context.Context, rows []obsRow, res *lantia
 		batch := rows[:n]
 		rows = rows[n:]
 		args = args[:0]
-		for _, r := range batch {
-			args = append(args, r.station, r.t.Unix(), r.val(0), r.val(1), r.val(2), r.val(3), r.val(4), r.val(5),
-				r.flags, r.audit, nullInt(r.line))
+		if n < plainBatch || w.conn == nil {
+			for _, r := range batch {
+				args = append(args, r.station, r.t.Unix(), r.val(0), r.val(1), r.val(2), r.val(3), r.val(4), r.val(5),
+					r.flags, r.audit, nullInt(r.line))
+			}
 		}
 		var err error
-		if n == plainBatch {
+		if n == plainBatch && w.conn != nil {
+			err = w.execPlain(ctx, batch)
+		} else if n == plainBatch {
 			if w.plain == nil {
 				if w.plain, err = w.ex.PrepareContext(ctx, w.plainSQL(n)); err != nil {
 					return fmt.Errorf("write hourly observations: %w", err)
@@ -583,6 +614,145 @@ func (w *hourWriter) insertFresh(ctx context.Context, rows []obsRow, res *lantia
 		}
 	}
 	return nil
+}
+
+// defaultFlags is the flags column of an hour whose six values are all
+// flagged N (normal), as flagString writes it.
+var defaultFlags = strings.Repeat(string(lantian.FlagNormal), standard.NumPollutants)
+
+// isRun reports whether rows are consecutive hours of one station on
+// consecutive lines, all flagged normal and unaudited: the rows of a wide
+// or long file, almost always.
+func isRun(rows []obsRow) bool {
+	r0 := &rows[0]
+	if r0.line <= 0 {
+		return false
+	}
+	t0 := r0.t.Unix()
+	for k := range rows {
+		r := &rows[k]
+		if r.sid != r0.sid || r.t.Unix() != t0+3600*int64(k) || r.line != r0.line+k ||
+			r.flags != defaultFlags || r.audit != string(lantian.AuditRaw) {
+			return false
+		}
+	}
+	return true
+}
+
+// plainRunSQL is plainSQL for a run (isRun) of n rows: the station, the
+// first hour and the first line are bound once, the later hours and lines
+// are computed from them, flags and audit state are literals, and only
+// the six values are bound per row — a bind costs more than the
+// arithmetic.
+func (w *hourWriter) plainRunSQL(n int) string {
+	run := "NULL"
+	if w.run.Valid {
+		run = strconv.FormatInt(w.run.Int64, 10)
+	}
+	tail := ", '" + defaultFlags + "', '" + string(lantian.AuditRaw) + "', " + strconv.FormatInt(w.source, 10) + ", " + run + ", " +
+		strconv.FormatInt(w.now.Unix(), 10) + ", 1)"
+	var q strings.Builder
+	// The columns bound once come first, so that ?1, ?2 and ?3 are
+	// numbered before the anonymous parameters of the values.
+	q.WriteString(`INSERT INTO observation (station, t, line, so2, no2, co, o3, pm10, pm25, flags, audit, source, run, received_at, revision) VALUES `)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		if i == 0 {
+			q.WriteString("(?1, ?2, ?3")
+		} else {
+			fmt.Fprintf(&q, "(?1, ?2 + %d, ?3 + %d", 3600*i, i)
+		}
+		q.WriteString(", ?, ?, ?, ?, ?, ?")
+		q.WriteString(tail)
+	}
+	return q.String()
+}
+
+// driverStmt is a statement prepared on the import's SQLite connection
+// and run on the driver directly, with its argument list kept between
+// runs: for the thousands of plain inserts of a bulk load, database/sql's
+// per-argument conversion and the driver's per-call cancellation watch
+// cost as much as binding itself.
+type driverStmt struct {
+	st   driver.Stmt
+	args []driver.NamedValue
+}
+
+// execPlain inserts a full batch (plainBatch rows) of new hours through a
+// driverStmt: the run statement when the rows are a run, else the plain
+// one.
+func (w *hourWriter) execPlain(ctx context.Context, rows []obsRow) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	run := isRun(rows)
+	ds := w.plainDrv[0]
+	if run {
+		ds = w.plainDrv[1]
+	}
+	return w.conn.Raw(func(dc any) error {
+		if ds == nil {
+			q := w.plainSQL(len(rows))
+			if run {
+				q = w.plainRunSQL(len(rows))
+			}
+			pc, ok := dc.(driver.ConnPrepareContext)
+			if !ok {
+				return fmt.Errorf("unexpected driver connection %T", dc)
+			}
+			st, err := pc.PrepareContext(ctx, q)
+			if err != nil {
+				return err
+			}
+			n := 11 * len(rows)
+			if run {
+				n = 3 + 6*len(rows)
+			}
+			ds = &driverStmt{st: st, args: make([]driver.NamedValue, n)}
+			for i := range ds.args {
+				ds.args[i].Ordinal = i + 1
+			}
+			if run {
+				w.plainDrv[1] = ds
+			} else {
+				w.plainDrv[0] = ds
+			}
+		}
+		a := ds.args
+		val := func(v standard.Conc) driver.Value {
+			if v == standard.Missing {
+				return nil
+			}
+			return int64(v)
+		}
+		if run {
+			a[0].Value, a[1].Value, a[2].Value = rows[0].station, rows[0].t.Unix(), int64(rows[0].line)
+			a = a[3:]
+			for i := range rows {
+				v := &rows[i].vals
+				a[0].Value, a[1].Value, a[2].Value, a[3].Value, a[4].Value, a[5].Value = val(v[0]), val(v[1]), val(v[2]), val(v[3]), val(v[4]), val(v[5])
+				a = a[6:]
+			}
+		} else {
+			for i := range rows {
+				r := &rows[i]
+				a[0].Value, a[1].Value = r.station, r.t.Unix()
+				a[2].Value, a[3].Value, a[4].Value, a[5].Value, a[6].Value, a[7].Value = val(r.vals[0]), val(r.vals[1]), val(r.vals[2]), val(r.vals[3]), val(r.vals[4]), val(r.vals[5])
+				a[8].Value, a[9].Value, a[10].Value = r.flags, r.audit, nullInt(r.line)
+				a = a[11:]
+			}
+		}
+		ex, ok := ds.st.(driver.StmtExecContext)
+		if !ok {
+			return fmt.Errorf("unexpected driver statement %T", ds.st)
+		}
+		// Without a cancellation watch per statement: the context is
+		// checked before each batch instead.
+		_, err := ex.ExecContext(context.WithoutCancel(ctx), ds.args)
+		return err
+	})
 }
 
 // upsertRows writes rows through the upsert that keeps revisions.

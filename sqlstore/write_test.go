@@ -302,3 +302,82 @@ func TestImportNewMonths(t *testing.T) {
 		}
 	})
 }
+
+// TestImportBatchesRoundTrip imports full batches of new hours — runs of
+// consecutive hours on consecutive lines, which SQLite inserts with the
+// station, first hour and first line bound once, and rows that break a
+// run in each way (a gap, a line out of step, a flag, an audit state, no
+// line, a change of station) — and reads every hour back as given.
+func TestImportBatchesRoundTrip(t *testing.T) {
+	forEach(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		seed(t, db)
+		first := hour(2023, 5, 1, 1)
+		var recs []lantian.HourRecord
+		add := func(station string, h, line int) *lantian.HourRecord {
+			r := rec(station, first.Add(time.Duration(h)*time.Hour), standard.Conc(1000+7*len(recs)))
+			r.Values[standard.SO2] = standard.Conc(len(recs) % 300 * 1000)
+			if len(recs)%17 == 0 {
+				r.Values[standard.CO] = standard.Missing
+			}
+			r.Line = line
+			recs = append(recs, r)
+			return &recs[len(recs)-1]
+		}
+		for h := 0; h < 3*plainBatch; h++ { // runs
+			add("2403A", h, 2+h)
+		}
+		for h := 0; h < 3*plainBatch; h++ { // one break of each kind per batch
+			r := add("2404A", h+h/100, 1000+h) // a gap after 100 hours
+			switch h {
+			case 10:
+				r.Line += 5
+			case plainBatch + 10:
+				r.Flags[standard.O3] = lantian.FlagCalibration
+			case 2*plainBatch + 10:
+				r.Audit = lantian.AuditReviewed
+			}
+		}
+		for h := 0; h < 2*plainBatch; h++ { // no line numbers
+			add("X001", h, 0)
+		}
+		im, err := db.BeginImport(ctx, "batches.csv", "wide")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := im.WriteHours(ctx, recs); err != nil {
+			t.Fatal(err)
+		}
+		run, err := im.Commit(ctx, lantian.ImportSummary{Read: len(recs)})
+		if err != nil || run.Inserted != len(recs) {
+			t.Fatalf("import: %+v, %v; want %d inserted", run, err, len(recs))
+		}
+		obs, err := db.Observations(ctx, lantian.ObservationFilter{Stations: []string{"2403A", "2404A", "X001"}, From: first.Add(-time.Hour), To: first.AddDate(0, 1, 0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]*lantian.HourRecord{}
+		for _, o := range obs {
+			got[o.Station+o.Time.UTC().Format(time.RFC3339)] = o
+		}
+		if len(got) != len(recs) {
+			t.Fatalf("read back %d hours, want %d", len(got), len(recs))
+		}
+		for i, want := range recs {
+			o := got[want.Station+want.Time.UTC().Format(time.RFC3339)]
+			if o == nil {
+				t.Fatalf("record %d (%s %s) not stored", i, want.Station, want.Time)
+			}
+			wantFlags := want.Flags
+			for p := range wantFlags {
+				if wantFlags[p] == 0 {
+					wantFlags[p] = lantian.FlagNormal
+				}
+			}
+			if o.Values != want.Values || o.Flags != wantFlags || o.Audit != audit(want.Audit) || o.Line != want.Line {
+				t.Errorf("record %d (%s %s): read back values %v flags %q audit %s line %d; want %v %q %s %d", i, want.Station, want.Time,
+					o.Values, o.Flags, o.Audit, o.Line, want.Values, wantFlags, audit(want.Audit), want.Line)
+			}
+		}
+	})
+}

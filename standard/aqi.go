@@ -273,12 +273,12 @@ func finishGate(a *AQIResult, exempt PollutantSet) {
 	// the six pollutants (Go does not unroll loops) and kept to loads,
 	// compares and bit sets.
 	i := &a.IAQI
-	has := present(&i[0]) | present(&i[1])<<1 | present(&i[2])<<2 |
-		present(&i[3])<<3 | present(&i[4])<<4 | present(&i[5])<<5
+	// statusBits per status: bit 0 "has a value", bit 1 "over range".
+	t0, t1, t2 := statusBits[i[0].Status&7], statusBits[i[1].Status&7], statusBits[i[2].Status&7]
+	t3, t4, t5 := statusBits[i[3].Status&7], statusBits[i[4].Status&7], statusBits[i[5].Status&7]
+	has := t0&1 | (t1&1)<<1 | (t2&1)<<2 | (t3&1)<<3 | (t4&1)<<4 | (t5&1)<<5
 	a.Missing |= allPollutants &^ has
-	if i[0].Status == IAQIOverRange || i[1].Status == IAQIOverRange || i[2].Status == IAQIOverRange ||
-		i[3].Status == IAQIOverRange || i[4].Status == IAQIOverRange || i[5].Status == IAQIOverRange ||
-		a.O3Other.Status == IAQIOverRange {
+	if (t0|t1|t2|t3|t4|t5|statusBits[a.O3Other.Status&7])&2 != 0 {
 		a.OverRange = true
 	}
 	a.Complete = a.Missing == 0
@@ -313,10 +313,9 @@ func finishGate(a *AQIResult, exempt PollutantSet) {
 	}
 }
 
-// present is 1 when the sub-index has a value (SubIndex.Has), else 0.
-func present(s *SubIndex) PollutantSet {
-	return setIf(s.Status != IAQIMissing && s.Status != IAQIAbove800)
-}
+// statusBits describes each IAQIStatus (indexed modulo 8): bit 0 is set
+// for the statuses with a value (SubIndex.Has), bit 1 for IAQIOverRange.
+var statusBits = [8]PollutantSet{IAQIOK: 1, IAQIOverRange: 3, IAQIFixed: 1, IAQIFallback: 1}
 
 // setIf is 1 for true and 0 for false (a SETcc, no branch).
 func setIf(b bool) PollutantSet {

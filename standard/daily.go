@@ -319,9 +319,9 @@ func dayMeanInto(p Pollutant, minH int, h *[24]Conc, v *Value) {
 		case n == 24 && p != CO:
 			// The usual full day: constant divisors, which the compiler
 			// turns into multiplications.
-			v.Rounded = Conc(roundHalfEven24(uint64(sum), 24*ConcScale) * ConcScale)
+			v.Rounded = Conc(roundHalfEvenConst(uint64(sum), 24*ConcScale) * ConcScale)
 		case n == 24:
-			v.Rounded = Conc(roundHalfEven24(uint64(sum), 24*ConcScale/10) * (ConcScale / 10))
+			v.Rounded = Conc(roundHalfEvenConst(uint64(sum), 24*ConcScale/10) * (ConcScale / 10))
 		default:
 			k, unit := 0, uint64(ConcScale)
 			if p == CO {
@@ -338,9 +338,9 @@ func dayMeanInto(p Pollutant, minH int, h *[24]Conc, v *Value) {
 	}
 }
 
-// roundHalfEven24 is Round8170(n, d, 0) for n ≥ 0 and a constant d (it
+// roundHalfEvenConst is Round8170(n, d, 0) for n ≥ 0 and a constant d (it
 // is inlined, so the division by d is a multiplication).
-func roundHalfEven24(n, d uint64) int64 {
+func roundHalfEvenConst(n, d uint64) int64 {
 	q := n / d
 	r := n - q*d
 	if r2 := 2 * r; r2 > d || (r2 == d && q&1 == 1) {
@@ -466,7 +466,8 @@ func mda8Into(r *Rules, h *[24]Conc, mda8, max1h *Value) {
 	default:
 		max1h.Exact = Ratio{mx64, 1}
 		max1h.Coverage.OK = true
-		max1h.Rounded = roundMeanThousandths(O3, mx64, 1)
+		// mx64 ≥ 0 here: a whole µg/m³ by a constant divisor.
+		max1h.Rounded = Conc(roundHalfEvenConst(uint64(mx64), ConcScale) * ConcScale)
 	}
 
 	mda8.Coverage = Coverage{Valid: nw, Expected: 17, OK: nw >= r.MinWindowsMDA8 && nw > 0}
@@ -476,7 +477,13 @@ func mda8Into(r *Rules, h *[24]Conc, mda8, max1h *Value) {
 		return
 	}
 	mda8.Exact = Ratio{bs, bc}
-	rounded := roundMeanThousandths(O3, bs, int(bc))
+	var rounded Conc
+	if bc == 8 {
+		// Eight valid hours, the usual window: a constant divisor.
+		rounded = Conc(roundHalfEvenConst(uint64(bs), 8*ConcScale) * ConcScale)
+	} else {
+		rounded = roundMeanThousandths(O3, bs, int(bc))
+	}
 	if !mda8.Coverage.OK {
 		above := rounded > r.MDA8ValidityLimit
 		if !r.CompareRounded {

@@ -161,38 +161,61 @@ func spanOf(days []time.Time) dayRange {
 
 // loadSeries reads the hours of a station over whole days into an engine
 // series. Only values that may enter statistics are kept: flag N and an
-// audit state other than invalidated.
+// audit state other than invalidated. Invalidated hours are left out by
+// the query, and the flags come back only when one of them is not N: a
+// bulk recomputation reads hundreds of thousands of hours, and every
+// column and string per row counts.
 func (db *DB) loadSeries(ctx context.Context, ex execer, station string, r dayRange) (*standard.Series, error) {
 	s := standard.NewSeries(station, r.first, r.n)
 	from := s.First
 	to := s.First.AddDate(0, 0, r.n)
-	rows, err := ex.QueryContext(ctx, db.q(`SELECT t, so2, no2, co, o3, pm10, pm25, flags, audit FROM observation
-		WHERE station = ? AND t > ? AND t <= ?`), station, db.d.timeArg(from), db.d.timeArg(to))
+	rows, err := ex.QueryContext(ctx, db.q(`SELECT t, so2, no2, co, o3, pm10, pm25,
+		CASE WHEN flags = '`+defaultFlags+`' THEN NULL ELSE flags END FROM observation
+		WHERE station = ? AND t > ? AND t <= ? AND audit <> '`+string(lantian.AuditInvalidated)+`'`),
+		station, db.d.timeArg(from), db.d.timeArg(to))
 	if err != nil {
 		return nil, fmt.Errorf("read hours of %s: %w", station, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var t time.Time
-		var v [standard.NumPollutants]sql.NullInt64
-		var flags, audit string
-		if err := rows.Scan(timeScan{&t}, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &flags, &audit); err != nil {
+		var v [standard.NumPollutants]standard.Conc
+		var flags sql.NullString
+		if err := rows.Scan(timeScan{&t}, concScan{&v[0]}, concScan{&v[1]}, concScan{&v[2]}, concScan{&v[3]},
+			concScan{&v[4]}, concScan{&v[5]}, &flags); err != nil {
 			return nil, fmt.Errorf("read hours of %s: %w", station, err)
-		}
-		if audit == string(lantian.AuditInvalidated) {
-			continue
 		}
 		i, ok := s.Index(t)
 		if !ok {
 			continue
 		}
 		for p := range v {
-			if v[p].Valid && p < len(flags) && lantian.Flag(flags[p]).Usable() {
-				s.V[p][i] = standard.Conc(v[p].Int64)
+			if flags.Valid && (p >= len(flags.String) || !lantian.Flag(flags.String[p]).Usable()) {
+				continue
 			}
+			s.V[p][i] = v[p]
 		}
 	}
 	return s, wrap(rows.Err(), "read hours of %s", station)
+}
+
+// concScan scans a concentration column, NULL as standard.Missing,
+// without database/sql's conversion through text that an *int64 or
+// sql.NullInt64 destination costs.
+type concScan struct{ c *standard.Conc }
+
+func (s concScan) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*s.c = standard.Missing
+	case int64:
+		*s.c = standard.Conc(v)
+	case int32:
+		*s.c = standard.Conc(v)
+	default:
+		return fmt.Errorf("cannot scan %T as a concentration", src)
+	}
+	return nil
 }
 
 // seriesCache keeps the series loaded within one recomputation: an area's

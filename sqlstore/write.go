@@ -878,6 +878,21 @@ func (w *hourWriter) flushDirty(ctx context.Context) error {
 		}
 		return a.day < b.day
 	})
+	if w.db.d.Postgres {
+		// One statement with three array parameters: a multi-row
+		// VALUES of thousands of marks costs PostgreSQL more to parse
+		// and plan than to run.
+		kinds, codes, days := make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys))
+		for i, k := range keys {
+			kinds[i], codes[i], days[i] = k.kind, k.code, k.day
+		}
+		if _, err := w.ex.ExecContext(ctx, `INSERT INTO dirty_day (kind, code, day)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::date[]) ON CONFLICT (kind, code, day) DO NOTHING`,
+			kinds, codes, days); err != nil {
+			return fmt.Errorf("mark days for recomputation: %w", err)
+		}
+		keys = nil
+	}
 	for len(keys) > 0 {
 		n := min(len(keys), 2000)
 		var q strings.Builder

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 
@@ -166,9 +167,27 @@ func TestFormatConc(t *testing.T) {
 	for _, tc := range []struct {
 		v   int64
 		dec int
-	}{{0, 0}, {35000, 0}, {1200, 1}, {1000, 1}, {75, 3}, {-1500, 1}, {123456789, 2}, {999, 0}} {
+	}{{0, 0}, {35000, 0}, {1200, 1}, {1000, 1}, {75, 3}, {-1500, 1}, {123456789, 2}, {999, 0},
+		// the edges of the precomputed texts (0…999, 0.0…99.9)
+		{999999, 0}, {1000000, 0}, {-1000, 0}, {99999, 1}, {100000, 1}, {99950, 1}, {-100, 1}, {5, 1}} {
 		if got, want := formatConc(tc.v, tc.dec), standard.FormatScaled(tc.v, 3, tc.dec); got != want {
 			t.Errorf("formatConc(%d, %d) = %q, standard.FormatScaled = %q", tc.v, tc.dec, got, want)
+		}
+	}
+	for _, v := range []int{0, 7, 999, 1000, 1234, -1, -1000} {
+		if got := Int(v).Text; got != strconv.Itoa(v) {
+			t.Errorf("Int(%d) = %q", v, got)
+		}
+	}
+	for s := range standard.PollutantSet(1 << standard.NumPollutants) {
+		if got, want := primaryCell(s).Text, s.Join(";"); got != want {
+			t.Errorf("primary %v = %q, want %q", s, got, want)
+		}
+	}
+	for _, d := range []time.Time{time.Date(2019, 1, 1, 0, 0, 0, 0, standard.Beijing), time.Date(2031, 12, 31, 0, 0, 0, 0, standard.Beijing),
+		time.Date(999, 2, 3, 0, 0, 0, 0, standard.Beijing), time.Date(12345, 2, 3, 0, 0, 0, 0, standard.Beijing)} {
+		if got, want := dateText(d), d.Format("2006-01-02"); got != want {
+			t.Errorf("dateText(%v) = %q, want %q", d, got, want)
 		}
 	}
 }

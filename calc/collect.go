@@ -29,6 +29,10 @@ type stationBuf struct {
 	vals     [standard.NumPollutants][]standard.Conc
 	days     int32 // days held (len of each vals slice / 24)
 	any      bool
+	// base is the hour index (beijingHour) of vals[p][0]; n is the
+	// length of each vals slice.
+	base int64
+	n    int64
 }
 
 // NewCollector returns an empty collector.
@@ -97,79 +101,106 @@ func (c *Collector) station(code string) *stationBuf {
 	return b
 }
 
+// put's unrolled loop is written for six pollutants; this fails to compile
+// otherwise.
+var _ = [1]int{}[standard.NumPollutants-6]
+
 // put stores the values of the hour ending at unix.
 func (c *Collector) put(b *stationBuf, unix int64, vals *[standard.NumPollutants]standard.Conc, flags *[standard.NumPollutants]lantian.Flag) {
 	g := beijingHour(unix)
-	day := int32(floorDiv(g, 24))
-	if !b.any || day < b.firstDay || day >= b.firstDay+b.days {
-		b.ensure(day)
+	i := g - b.base
+	if uint64(i) >= uint64(b.n) { // also when nothing is held yet (n = 0)
+		b.ensure(int32(floorDiv(g, 24)))
+		i = g - b.base
 	}
-	i := int(g - int64(b.firstDay)*24)
 	if *flags == ([standard.NumPollutants]lantian.Flag{}) {
-		for p, v := range vals {
-			if v != standard.Missing {
-				b.vals[p][i] = v
-			}
+		// Unrolled: this runs for every row of a file.
+		v := &b.vals
+		if x := vals[0]; x != standard.Missing {
+			v[0][i] = x
+		}
+		if x := vals[1]; x != standard.Missing {
+			v[1][i] = x
+		}
+		if x := vals[2]; x != standard.Missing {
+			v[2][i] = x
+		}
+		if x := vals[3]; x != standard.Missing {
+			v[3][i] = x
+		}
+		if x := vals[4]; x != standard.Missing {
+			v[4][i] = x
+		}
+		if x := vals[5]; x != standard.Missing {
+			v[5][i] = x
 		}
 		return
 	}
-	for p, v := range vals {
-		if v == standard.Missing {
+	for p, x := range vals {
+		if x == standard.Missing {
 			continue
 		}
 		if !flags[p].Usable() {
 			c.Dropped++
 			continue
 		}
-		b.vals[p][i] = v
+		b.vals[p][i] = x
 	}
 }
 
 // ensure makes day part of the buffer, growing it at either end.
 func (b *stationBuf) ensure(day int32) {
-	if !b.any {
+	switch {
+	case !b.any:
 		b.any = true
 		b.firstDay = day
 		b.grow(0, 1)
-		return
-	}
-	if day < b.firstDay {
+	case day < b.firstDay:
 		b.grow(b.firstDay-day, 0)
 		b.firstDay = day
-		return
-	}
-	if day >= b.firstDay+b.days {
+	case day >= b.firstDay+b.days:
 		b.grow(0, day-b.firstDay-b.days+1)
 	}
+	b.base, b.n = int64(b.firstDay)*24, int64(b.days)*24
 }
 
-// grow adds front days before and back days after the held days.
+// grow adds front days before and back days after the held days. The
+// spare capacity of a buffer holds Missing already, so that growing into
+// it (a day at a time, as a file is read) writes nothing.
 func (b *stationBuf) grow(front, back int32) {
 	n := int(b.days+front+back) * 24
+	f := int(front) * 24
 	for p := range b.vals {
 		old := b.vals[p]
-		var nv []standard.Conc
 		if front == 0 && cap(old) >= n {
-			nv = old[:n]
-		} else {
-			c := n
-			if front == 0 {
-				// A year at first, then doubling: most inputs are whole
-				// years, which then need no copying at all.
-				c = max(n, 2*cap(old), 24*366)
-			}
-			nv = make([]standard.Conc, n, c)
-			copy(nv[int(front)*24:], old)
-			for i := 0; i < int(front)*24; i++ {
-				nv[i] = standard.Missing
-			}
+			b.vals[p] = old[:n]
+			continue
 		}
-		for i := int(front)*24 + len(old); i < n; i++ {
-			nv[i] = standard.Missing
+		c := n
+		if front == 0 {
+			// A year at first, then doubling: most inputs are whole
+			// years, which then need no copying at all.
+			c = max(n, 2*cap(old), 24*366)
 		}
-		b.vals[p] = nv
+		nv := make([]standard.Conc, c)
+		fillMissing(nv[:f])
+		copy(nv[f:], old)
+		fillMissing(nv[f+len(old):])
+		b.vals[p] = nv[:n]
 	}
 	b.days += front + back
+}
+
+// fillMissing sets every element of v to standard.Missing, by doubling
+// copies.
+func fillMissing(v []standard.Conc) {
+	if len(v) == 0 {
+		return
+	}
+	v[0] = standard.Missing
+	for k := 1; k < len(v); k *= 2 {
+		copy(v[k:], v[:k])
+	}
 }
 
 // Len returns the number of stations collected.
@@ -207,7 +238,7 @@ func (c *Collector) Series() []*standard.Series {
 			s.V[p] = b.vals[p][: 24*ndays : 24*ndays]
 		}
 		b.vals = [standard.NumPollutants][]standard.Conc{} // the series owns them now
-		b.any = false
+		b.any, b.n = false, 0
 		out[i] = s
 	}
 	c.byCode = map[string]*stationBuf{}
@@ -220,13 +251,12 @@ func (b *stationBuf) rebase(first, end int32) {
 	n := int(end-first) * 24
 	off := int(b.firstDay-first) * 24
 	buf := make([]standard.Conc, standard.NumPollutants*n)
-	for i := range buf {
-		buf[i] = standard.Missing
-	}
+	fillMissing(buf)
 	for p := range b.vals {
 		nv := buf[p*n : (p+1)*n : (p+1)*n]
 		copy(nv[off:], b.vals[p])
 		b.vals[p] = nv
 	}
 	b.firstDay, b.days = first, end-first
+	b.base, b.n = int64(first)*24, int64(n)
 }

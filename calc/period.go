@@ -166,12 +166,12 @@ type PeriodInput struct {
 // with none present is left out.
 func Period(r *standard.Rules, in PeriodInput, workers int) []PeriodRow {
 	rows := make([]PeriodRow, len(in.Series)+len(in.Groups))
-	daily := make([][]standard.Daily, len(in.Series))
 	forEach(len(in.Series), workers, func(i int) {
 		s := in.Series[i]
-		daily[i] = standard.DailyStats(r, s)
+		days := standard.DailyStatsInto(r, s, getDays())
 		rows[i] = PeriodRow{Level: "station", Code: s.Station, Name: in.Names[s.Station],
-			Assessment: standard.Assess(r, daily[i], in.From, in.To, nil)}
+			Assessment: standard.Assess(r, days, in.From, in.To, nil)}
+		putDays(days)
 	})
 	idx := map[string]int{}
 	for i, s := range in.Series {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -58,7 +59,22 @@ func Num(text string) Cell {
 }
 
 // Int is an integer cell.
-func Int(v int) Cell { return Cell{strconv.Itoa(v), kNumber} }
+func Int(v int) Cell {
+	if v >= 0 && v < 1000 {
+		return Cell{smallInts()[v], kNumber}
+	}
+	return Cell{strconv.Itoa(v), kNumber}
+}
+
+// smallInts is the text of 0 … 999, shared by the cells of large tables
+// (AQI, levels, concentrations) instead of a string per cell.
+var smallInts = sync.OnceValue(func() *[1000]string {
+	var t [1000]string
+	for i := range t {
+		t[i] = strconv.Itoa(i)
+	}
+	return &t
+})
 
 // Str is a string cell; an empty text is an empty cell.
 func Str(text string) Cell {
@@ -116,7 +132,11 @@ func (t *TableWriter) Row(cells []Cell) error {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = append(b, csvQuote(c.Text)...)
+			if csvNeedsQuotes(c.Text) {
+				b = append(b, csvQuote(c.Text)...)
+			} else {
+				b = append(b, c.Text...)
+			}
 		}
 		b = append(b, '\n')
 	} else {
@@ -167,11 +187,31 @@ func (t *TableWriter) Close() error {
 	return t.w.Flush()
 }
 
+// csvQuote quotes s when a CSV reader would otherwise misread it.
 func csvQuote(s string) string {
-	if !strings.ContainsAny(s, ",\"\n\r") && (s == "" || (s[0] != ' ' && s[len(s)-1] != ' ')) {
+	if !csvNeedsQuotes(s) {
 		return s
 	}
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// csvNeedsQuotes reports whether s holds a separator, quote or line break,
+// or starts or ends with a blank. A byte loop: cells are short, and a
+// table has millions of them.
+func csvNeedsQuotes(s string) bool {
+	if s == "" {
+		return false
+	}
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ',', '"', '\n', '\r':
+			return true
+		}
+	}
+	return false
 }
 
 // appendJSONString quotes s as a JSON string, keeping non-ASCII text (such

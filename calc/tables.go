@@ -77,6 +77,12 @@ func concCell(p standard.Pollutant, c standard.Conc) Cell {
 // truncating (callers round first); it is standard.FormatScaled without
 // fmt, as the daily table formats millions of values.
 func formatConc(v int64, decimals int) string {
+	switch {
+	case decimals == 0 && v >= 0 && v/standard.ConcScale < 1000:
+		return smallInts()[v/standard.ConcScale]
+	case decimals == 1 && v >= 0 && v/(standard.ConcScale/10) < 1000:
+		return tenths()[v/(standard.ConcScale/10)]
+	}
 	var buf [24]byte
 	b := buf[:0]
 	if v < 0 {
@@ -94,6 +100,15 @@ func formatConc(v int64, decimals int) string {
 	}
 	return string(b)
 }
+
+// tenths is the text of 0.0 … 99.9 (CO in mg/m³ as published).
+var tenths = sync.OnceValue(func() *[1000]string {
+	var t [1000]string
+	for i := range t {
+		t[i] = strconv.Itoa(i/10) + "." + strconv.Itoa(i%10)
+	}
+	return &t
+})
 
 // valueCell formats an aggregate: rounded as published, or exact when raw.
 // An invalid aggregate is empty.
@@ -129,12 +144,18 @@ func primaryCell(s standard.PollutantSet) Cell {
 	if s.Len() == 0 {
 		return Empty
 	}
-	names := make([]string, 0, s.Len())
-	for _, p := range s.List() {
-		names = append(names, p.String())
-	}
-	return List(names...)
+	return Cell{primaryTexts()[s], kList}
 }
+
+// primaryTexts is the ';'-joined list of every set of pollutants, so that
+// a table of days does not join one per row.
+var primaryTexts = sync.OnceValue(func() *[1 << standard.NumPollutants]string {
+	var t [1 << standard.NumPollutants]string
+	for s := range t {
+		t[s] = standard.PollutantSet(s).Join(";")
+	}
+	return &t
+})
 
 // aqiCells returns the aqi, level, category and primary cells of a result.
 func aqiCells(a *standard.AQIResult, dst []Cell) []Cell {
@@ -268,7 +289,7 @@ var DailyColumns = []string{"station", "date", "so2", "no2", "co", "pm10", "pm25
 // daily maximum 8-hour mean and maximum 1-hour value rounded as published
 // (or exact when raw), empty where invalid, and the daily AQI (日报).
 func DailyCells(d *standard.Daily, raw bool, dst []Cell) []Cell {
-	dst = append(dst[:0], Str(d.Station), Str(d.Date.Format("2006-01-02")))
+	dst = append(dst[:0], Str(d.Station), Str(dateText(d.Date)))
 	for _, p := range []standard.Pollutant{standard.SO2, standard.NO2, standard.CO, standard.PM10, standard.PM25, standard.O3} {
 		dst = append(dst, valueCell(p, d.Values[p], raw))
 	}
@@ -276,10 +297,26 @@ func DailyCells(d *standard.Daily, raw bool, dst []Cell) []Cell {
 	return aqiCells(&d.AQI, dst)
 }
 
+// dateText is t.Format("2006-01-02") without the layout interpreter.
+func dateText(t time.Time) string {
+	y, m, d := t.Date()
+	if y < 0 || y > 9999 {
+		return t.Format("2006-01-02")
+	}
+	b := [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+		byte('0' + m/10), byte('0' + m%10), '-', byte('0' + d/10), byte('0' + d%10)}
+	return string(b[:])
+}
+
 // Daily returns the days of s that hold at least one hourly value, with
 // their statistics.
 func Daily(r *standard.Rules, s *standard.Series) []standard.Daily {
-	all := standard.DailyStats(r, s)
+	return dailyInto(r, s, nil)
+}
+
+// dailyInto is Daily reusing dst.
+func dailyInto(r *standard.Rules, s *standard.Series, dst []standard.Daily) []standard.Daily {
+	all := standard.DailyStatsInto(r, s, dst)
 	out := all[:0]
 	for d := range all {
 		if hasDay(s, d) {
@@ -293,7 +330,10 @@ func Daily(r *standard.Rules, s *standard.Series) []standard.Daily {
 func WriteDaily(w io.Writer, f Format, r *standard.Rules, series []*standard.Series, raw bool, workers int) error {
 	tw := NewTableWriter(w, f, DailyColumns)
 	var cells []Cell
-	err := ordered(len(series), workers, func(i int) []standard.Daily { return Daily(r, series[i]) }, func(days []standard.Daily) error {
+	err := ordered(len(series), workers, func(i int) []standard.Daily {
+		return dailyInto(r, series[i], getDays())
+	}, func(days []standard.Daily) error {
+		defer putDays(days)
 		for k := range days {
 			cells = DailyCells(&days[k], raw, cells)
 			if err := tw.Row(cells); err != nil {
@@ -306,4 +346,22 @@ func WriteDaily(w io.Writer, f Format, r *standard.Rules, series []*standard.Ser
 		err = cerr
 	}
 	return err
+}
+
+// dayBufs recycles the daily statistics of a station once they are written
+// or assessed: a table of many station-years then needs a few of them, not
+// one per station.
+var dayBufs sync.Pool
+
+func getDays() []standard.Daily {
+	if p, ok := dayBufs.Get().(*[]standard.Daily); ok {
+		return (*p)[:0]
+	}
+	return nil
+}
+
+func putDays(d []standard.Daily) {
+	if cap(d) > 0 {
+		dayBufs.Put(&d)
+	}
 }

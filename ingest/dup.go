@@ -15,7 +15,10 @@ type dupIndex struct {
 	last    *[dupBlock]dupEntry
 }
 
-const dupBlock = 1024
+const (
+	dupShift = 10
+	dupBlock = 1 << dupShift
+)
 
 type dupKey struct {
 	key  uint32 // station index, or 0 when the slot identifies the row
@@ -32,7 +35,7 @@ type dupEntry struct {
 // returns the line of an earlier occurrence (0 if none) and whether the
 // earlier occurrence had the same fingerprint.
 func (d *dupIndex) check(key uint32, slot uint8, hour int64, fp uint32, line int) (prev int, same bool) {
-	blk := hour >> 10 // arithmetic shift: floor division, also for negative hours
+	blk := hour >> dupShift // arithmetic shift: floor division, also for negative hours
 	k := dupKey{key, slot, blk}
 	b := d.last
 	if b == nil || k != d.lastKey {

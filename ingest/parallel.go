@@ -152,6 +152,12 @@ func (r *Reader) startParallel(p *wide, workers int) {
 			// Count lines before sending: once sent, the buffer belongs to
 			// a worker and comes back to the free list after parsing.
 			lines := bytes.Count(buf[:cut], []byte{'\n'})
+			// A chunk holds at most lines+1 records: size the result
+			// once rather than let it grow (and leave garbage) by append.
+			if n := lines + 1; cap(res.hours) < n {
+				n += n / 8
+				res.hours, res.lines, res.fps = make([]Hour, 0, n), make([]int, 0, n), make([]uint32, 0, n)
+			}
 			if !send(chunkJob{data: buf[:cut], firstLine: firstLine, res: res}) {
 				return
 			}
@@ -252,12 +258,21 @@ func (r *Reader) nextChunk() error {
 	nerr := len(r.errs)
 	hs := res.hours
 	check := !r.opt.AllowDuplicates
+	d := &r.dup
 	q := 0
 	for i := range hs {
 		h := &hs[i]
 		st := remap[h.Station]
-		if check && r.wideDuplicate(st, h.Time, res.fps[i], res.lines[i]) {
-			continue
+		if check {
+			// The probe of dupIndex.check for a first occurrence in the
+			// block of the row before, inline; anything else takes the
+			// full path.
+			hour := h.Time / 3600
+			if b := d.last; b != nil && d.lastKey == (dupKey{st, 0, hour >> dupShift}) && b[hour&(dupBlock-1)].line == 0 {
+				b[hour&(dupBlock-1)] = dupEntry{uint32(res.lines[i]), res.fps[i]}
+			} else if r.wideDuplicate(st, h.Time, res.fps[i], res.lines[i]) {
+				continue
+			}
 		}
 		if !hasValue(&h.Values) {
 			continue

@@ -101,7 +101,8 @@ func (hp *hourParser) parse(b []byte) (int64, timeError) {
 		return parseHourEnd(b) // 24:00, errors and their messages
 	}
 	if !hp.ok || string(b[:10]) != string(hp.date[:]) {
-		t, err := parseHourEnd(append(append(hp.date[:0:0], b[:10]...), " 00:00"...))
+		var buf [16]byte
+		t, err := parseHourEnd(append(append(buf[:0], b[:10]...), " 00:00"...))
 		if err != "" {
 			return parseHourEnd(b)
 		}

@@ -100,7 +100,7 @@ func (p *wide) fastRun(r *Reader) bool {
 	c := r.csv
 	b := c.buf[c.start:c.end]
 	pos := 0
-	for rows := 0; rows != r.runRows; rows++ {
+	for rows := 0; r.runRows <= 0 || rows < r.runRows; rows++ {
 		var n int
 		if p.canon != nil {
 			n = p.fastCanon(r, b[pos:], c.eof)

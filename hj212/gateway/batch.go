@@ -16,7 +16,10 @@ type job struct {
 // goroutine: while a batch is being made durable the next one fills (group
 // commit), so a slow fsync costs latency, not throughput. A batch is
 // written as soon as the queue is empty, or after BatchLatency when that is
-// set, or when it reaches BatchSize records.
+// set, or when it reaches BatchSize records. What follows a stored batch
+// (hourly aggregation, acknowledgements) runs on a second goroutine, in
+// batch order, while the writer already stores the next batch: the writer
+// is the one step every packet passes through one at a time.
 type batcher struct {
 	g    *Gateway
 	in   chan *job
@@ -38,9 +41,28 @@ func (b *batcher) submit(ctx context.Context, j *job) error {
 	}
 }
 
+// stored is a batch the sink has been given, with its outcome.
+type stored struct {
+	jobs  []*job
+	batch Batch
+	err   error
+}
+
 // run writes batches until in is closed and drained.
 func (b *batcher) run() {
 	defer close(b.quit)
+	finished := make(chan stored, 1)
+	finisherDone := make(chan struct{})
+	go func() {
+		defer close(finisherDone)
+		for s := range finished {
+			b.finish(s)
+		}
+	}()
+	defer func() {
+		close(finished)
+		<-finisherDone
+	}()
 	cfg := &b.g.cfg
 	var jobs []*job
 	timer := time.NewTimer(time.Hour)
@@ -50,7 +72,7 @@ func (b *batcher) run() {
 		if !ok {
 			return
 		}
-		jobs = append(jobs[:0], j)
+		jobs = append(make([]*job, 0, cap(jobs)), j) // the finisher owns the last one
 		n := j.batch.Len()
 		open := true
 		// Take what is already queued: under load the queue refills while
@@ -87,15 +109,15 @@ func (b *batcher) run() {
 			}
 			timer.Stop()
 		}
-		b.write(jobs)
-		clear(jobs)
+		finished <- b.write(jobs)
 		if !open {
 			return
 		}
 	}
 }
 
-func (b *batcher) write(jobs []*job) {
+// write stores the jobs' records as one batch.
+func (b *batcher) write(jobs []*job) stored {
 	g := b.g
 	var batch Batch
 	for _, j := range jobs {
@@ -114,16 +136,26 @@ func (b *batcher) write(jobs []*job) {
 			g.cfg.Logger.Error("hj212: storing batch failed; its packets are not acknowledged", "records", batch.Len(), "err", err)
 		} else {
 			g.m.batches.WithLabelValues("ok").Inc()
-			g.countRecords(&batch)
-			if len(batch.Samples) > 0 {
-				if skipped := g.agg.add(batch.Samples, g.cfg.Now()); skipped > 0 {
-					g.m.lateSamples.Add(float64(skipped))
-				}
+		}
+	}
+	return stored{jobs: jobs, batch: batch, err: err}
+}
+
+// finish folds a stored batch's samples into the hourly aggregation and
+// then reports the outcome to each job (acknowledgements go out), so a
+// device holding its acknowledgement knows its minutes count in the hour.
+func (b *batcher) finish(s stored) {
+	g := b.g
+	if s.err == nil && s.batch.Len() > 0 {
+		g.countRecords(&s.batch)
+		if len(s.batch.Samples) > 0 {
+			if skipped := g.agg.add(s.batch.Samples, g.cfg.Now()); skipped > 0 {
+				g.m.lateSamples.Add(float64(skipped))
 			}
 		}
 	}
-	for _, j := range jobs {
-		j.done(err)
+	for _, j := range s.jobs {
+		j.done(s.err)
 	}
 }
 

@@ -936,6 +936,9 @@ func (w *hourWriter) createStage(ctx context.Context) error {
 func (w *hourWriter) stage(ctx context.Context, rows []obsRow) error {
 	// Rows are gathered into large COPYs: each COPY is a round trip and a
 	// savepoint. The counts of gathered rows are added at commit.
+	if w.pending == nil {
+		w.pending = make([]obsRow, 0, copyBatch+len(rows))
+	}
 	w.pending = append(w.pending, rows...)
 	if len(w.pending) < copyBatch {
 		return nil
@@ -1018,30 +1021,40 @@ func (w *hourWriter) copyPending(ctx context.Context, rows []obsRow) error {
 // the run's duplicate check keeps two rows from sharing an hour — and
 // returns the other rows.
 func (w *hourWriter) copyNew(ctx context.Context, rows []obsRow) ([]obsRow, error) {
+	// Each row is encoded straight into its partition's stream.
+	type stream struct {
+		buf []byte
+		n   int
+	}
 	var rest []obsRow
-	groups := map[string][]obsRow{}
+	streams := map[string]*stream{}
 	var order []string
+	c := &copyConst{source: int32(w.source), run: w.run, recv: w.now}
+	cur, curName := (*stream)(nil), ""
 	for i := range rows {
-		p := rows[i].part
-		if p == "" {
-			rest = append(rest, rows[i])
+		r := &rows[i]
+		if r.part == "" {
+			rest = append(rest, *r)
 			continue
 		}
-		if _, ok := groups[p]; !ok {
-			order = append(order, p)
+		if cur == nil || r.part != curName {
+			curName = r.part
+			if cur = streams[curName]; cur == nil {
+				cur = &stream{buf: copyHeader(make([]byte, 0, 64<<10))}
+				streams[curName] = cur
+				order = append(order, curName)
+			}
 		}
-		groups[p] = append(groups[p], rows[i])
+		cur.buf = appendCopyRow(cur.buf, r, c)
+		cur.n++
+		w.markDirty(r.sid, r.t)
 	}
-	c := &copyConst{source: int32(w.source), run: w.run, recv: w.now}
 	for _, p := range order {
-		g := groups[p]
-		if err := w.copyRaw(ctx, encodeCopy(g, c), `COPY `+p+` (`+obsCols+`) FROM STDIN (FORMAT binary)`); err != nil {
+		st := streams[p]
+		if err := w.copyRaw(ctx, copyTrailer(st.buf), `COPY `+p+` (`+obsCols+`) FROM STDIN (FORMAT binary)`); err != nil {
 			return nil, fmt.Errorf("copy hourly observations into %s: %w", p, err)
 		}
-		w.direct2.Inserted += len(g)
-		for i := range g {
-			w.markDirty(g[i].sid, g[i].t)
-		}
+		w.direct2.Inserted += st.n
 	}
 	return rest, nil
 }
@@ -1195,60 +1208,73 @@ var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // column's type, costs a fraction of encoding each value through pgx's
 // type map.
 func encodeCopy(rows []obsRow, c *copyConst) []byte {
-	buf := make([]byte, 0, 19+len(rows)*140)
+	buf := copyHeader(make([]byte, 0, 21+len(rows)*140))
+	for i := range rows {
+		buf = appendCopyRow(buf, &rows[i], c)
+	}
+	return copyTrailer(buf)
+}
+
+// copyHeader appends the header of a binary COPY stream.
+func copyHeader(buf []byte) []byte {
 	buf = append(buf, "PGCOPY\n\xff\r\n\x00"...)
-	buf = binary.BigEndian.AppendUint32(buf, 0) // flags
-	buf = binary.BigEndian.AppendUint32(buf, 0) // header extension
+	buf = binary.BigEndian.AppendUint32(buf, 0)  // flags
+	return binary.BigEndian.AppendUint32(buf, 0) // header extension
+}
+
+// copyTrailer appends the end of a binary COPY stream.
+func copyTrailer(buf []byte) []byte { return binary.BigEndian.AppendUint16(buf, 0xffff) }
+
+// appendCopyRow appends one row of encodeCopy's layout.
+func appendCopyRow(buf []byte, r *obsRow, c *copyConst) []byte {
+	be := binary.BigEndian
 	text := func(s string) {
-		buf = binary.BigEndian.AppendUint32(buf, uint32(len(s)))
+		buf = be.AppendUint32(buf, uint32(len(s)))
 		buf = append(buf, s...)
 	}
 	int4 := func(v int32) {
-		buf = binary.BigEndian.AppendUint32(buf, 4)
-		buf = binary.BigEndian.AppendUint32(buf, uint32(v))
+		buf = be.AppendUint32(buf, 4)
+		buf = be.AppendUint32(buf, uint32(v))
 	}
-	null := func() { buf = binary.BigEndian.AppendUint32(buf, 0xffffffff) }
+	null := func() { buf = be.AppendUint32(buf, 0xffffffff) }
 	stamp := func(t time.Time) {
-		buf = binary.BigEndian.AppendUint32(buf, 8)
-		buf = binary.BigEndian.AppendUint64(buf, uint64((t.Unix()-pgEpoch.Unix())*1e6+int64(t.Nanosecond()/1e3)))
+		buf = be.AppendUint32(buf, 8)
+		buf = be.AppendUint64(buf, uint64((t.Unix()-pgEpoch.Unix())*1e6+int64(t.Nanosecond()/1e3)))
 	}
 	fields := uint16(11)
 	if c != nil {
 		fields = 15
 	}
-	for i := range rows {
-		r := &rows[i]
-		buf = binary.BigEndian.AppendUint16(buf, fields)
-		text(r.station)
-		stamp(r.t)
-		for _, v := range r.vals {
-			if v == standard.Missing {
-				null()
-			} else {
-				int4(int32(v))
-			}
-		}
-		text(r.flags)
-		text(r.audit)
-		if c != nil {
-			int4(c.source)
-			if c.run.Valid {
-				int4(int32(c.run.Int64))
-			} else {
-				null()
-			}
-		}
-		if r.line == 0 {
+	buf = be.AppendUint16(buf, fields)
+	text(r.station)
+	stamp(r.t)
+	for _, v := range r.vals {
+		if v == standard.Missing {
 			null()
 		} else {
-			int4(int32(r.line))
-		}
-		if c != nil {
-			stamp(c.recv)
-			int4(1)
+			int4(int32(v))
 		}
 	}
-	return binary.BigEndian.AppendUint16(buf, 0xffff)
+	text(r.flags)
+	text(r.audit)
+	if c != nil {
+		int4(c.source)
+		if c.run.Valid {
+			int4(int32(c.run.Int64))
+		} else {
+			null()
+		}
+	}
+	if r.line == 0 {
+		null()
+	} else {
+		int4(int32(r.line))
+	}
+	if c != nil {
+		stamp(c.recv)
+		int4(1)
+	}
+	return buf
 }
 
 // merge moves the staged rows into observation in one statement.

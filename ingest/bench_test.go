@@ -119,3 +119,29 @@ func BenchmarkWideBatch(b *testing.B) {
 func BenchmarkWideBatchParallel(b *testing.B) {
 	drainBatches(b, syntheticWide(10, 8760), Options{Workers: 2})
 }
+
+// BenchmarkWideChunk is the work of one parallel worker on one chunk: the
+// per-row cost of parsing a wide file, without the reading and the
+// in-order consumer.
+func BenchmarkWideChunk(b *testing.B) {
+	in := syntheticWide(10, 8760)
+	rd, err := NewReader(bytes.NewReader(in), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := bytes.IndexByte(in, '\n') + 1
+	chunk := in[start : start+recordCut(in[start:start+parallelChunk])]
+	p := *rd.p.(*wide)
+	w := &Reader{opt: rd.opt, limits: rd.limits, format: Wide, worker: true, csv: &csvReader{}}
+	res := &chunkResult{}
+	b.SetBytes(int64(len(chunk)))
+	rows := 0
+	cpu0 := cpuTime()
+	for b.Loop() {
+		res.done = make(chan struct{})
+		w.parseChunk(&p, chunkJob{data: chunk, firstLine: 2, res: res})
+		rows += len(res.hours)
+	}
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(rows), "cpu-ns/row")
+	b.ReportMetric(float64(len(res.hours)), "rows/op")
+}

@@ -72,19 +72,17 @@ func fingerprint(vals []int32) uint32 {
 // rowFingerprint is fingerprint for the values and flags of a wide row,
 // mixed four words at a time (it runs once per row of a large file).
 func rowFingerprint(vals *[standard.NumPollutants]standard.Conc, flags *[standard.NumPollutants]lantian.Flag) uint32 {
-	f := uint64(flags[0]) | uint64(flags[1])<<8 | uint64(flags[2])<<16 | uint64(flags[3])<<24 |
-		uint64(flags[4])<<32 | uint64(flags[5])<<40
+	const k = 0x9E3779B97F4A7C15
 	h := uint64(14695981039346656037)
-	for _, w := range [...]uint64{
-		uint64(uint32(vals[0])) | uint64(uint32(vals[1]))<<32,
-		uint64(uint32(vals[2])) | uint64(uint32(vals[3]))<<32,
-		uint64(uint32(vals[4])) | uint64(uint32(vals[5]))<<32,
-		f,
-	} {
-		h = (h ^ w) * 0x9E3779B97F4A7C15
-		h ^= h >> 29
-	}
-	h *= 0xFF51AFD7ED558CCD // final avalanche (MurmurHash3 fmix64)
+	h = (h ^ (uint64(uint32(vals[0])) | uint64(uint32(vals[1]))<<32)) * k
+	h = (h ^ (uint64(uint32(vals[2])) | uint64(uint32(vals[3]))<<32)) * k
+	h = (h ^ (uint64(uint32(vals[4])) | uint64(uint32(vals[5]))<<32)) * k
+	h = (h ^ (uint64(flags[0]) | uint64(flags[1])<<8 | uint64(flags[2])<<16 | uint64(flags[3])<<24 |
+		uint64(flags[4])<<32 | uint64(flags[5])<<40)) * k
+	// Final avalanche (MurmurHash3 fmix64), so that every input bit
+	// reaches the 32 bits kept.
+	h ^= h >> 33
+	h *= 0xFF51AFD7ED558CCD
 	h ^= h >> 33
 	return uint32(h) ^ uint32(h>>32)
 }

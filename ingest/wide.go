@@ -80,7 +80,6 @@ type wide struct {
 	hours    hourParser
 	spec     []fieldSpec // per column, for the fast path
 	canon    []valueSpec // value columns, when the header is station,time,<values…>
-	row      wideRow     // the fast path's result
 }
 
 func newWide(r *Reader, header []string) (parser, error) {

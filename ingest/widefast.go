@@ -37,16 +37,6 @@ type fieldSpec struct {
 	lim  standard.Conc // plausibility limit of a value
 }
 
-// wideRow is the row the fast path parsed: its station is code, or when
-// code is nil the station of the row before it, st.
-type wideRow struct {
-	code  []byte
-	st    uint32
-	sec   int64
-	vals  [standard.NumPollutants]standard.Conc
-	flags [standard.NumPollutants]lantian.Flag
-}
-
 // valueSpec is a value column of the header station,time,<values…>.
 type valueSpec struct {
 	pol standard.Pollutant
@@ -95,17 +85,24 @@ var allMissing = missingValues()
 // fastRun parses plain records from the reader's buffer, queueing them as
 // the general path would, until a record needs the general path, no whole
 // record is left or r.runRows records are read (0: no limit). It returns
-// whether it parsed any.
+// whether it parsed any. Rows are parsed in place, into the spare capacity
+// of r.hours.
 func (p *wide) fastRun(r *Reader) bool {
 	c := r.csv
 	b := c.buf[c.start:c.end]
 	pos := 0
 	for rows := 0; r.runRows <= 0 || rows < r.runRows; rows++ {
+		k := len(r.hours)
+		if k == cap(r.hours) {
+			r.hours = append(r.hours, Hour{})[:k]
+		}
+		h := &r.hours[:k+1][k]
 		var n int
+		var code []byte
 		if p.canon != nil {
-			n = p.fastCanon(r, b[pos:], c.eof)
+			n, code = p.fastCanon(r, b[pos:], c.eof, h)
 		} else {
-			n = p.fast(r, b[pos:], c.eof)
+			n, code = p.fast(r, b[pos:], c.eof, h)
 		}
 		if n == 0 {
 			break
@@ -113,25 +110,38 @@ func (p *wide) fastRun(r *Reader) bool {
 		pos += n
 		c.line++
 		r.sum.Records++
-		st := p.row.st
-		if p.row.code != nil {
-			st = r.stations.lookup(p.row.code)
+		if code != nil {
+			h.Station = r.stations.lookup(code)
 		}
-		p.emit(r, st, p.row.sec, &p.row.vals, &p.row.flags, c.line)
+		if r.worker {
+			r.hours = r.hours[:k+1]
+			r.lines = append(r.lines, c.line)
+			if !r.opt.AllowDuplicates {
+				r.fps = append(r.fps, rowFingerprint(&h.Values, &h.Flags))
+			}
+			continue
+		}
+		if !r.opt.AllowDuplicates && r.wideDuplicate(h.Station, h.Time, rowFingerprint(&h.Values, &h.Flags), c.line) {
+			continue
+		}
+		if hasValue(&h.Values) {
+			r.hours = r.hours[:k+1]
+		}
 	}
 	c.start += pos
 	c.recLine = c.line
 	return pos > 0
 }
 
-// fast parses the record at the start of b into p.row when it is plain and
-// returns the bytes it takes, line ending included; 0 means that the record
-// needs the general path. atEOF says that b ends where the input ends (so
-// that a last line may lack its line ending).
-func (p *wide) fast(r *Reader, b []byte, atEOF bool) int {
-	row := &p.row
-	row.vals = allMissing
-	row.flags = [standard.NumPollutants]lantian.Flag{}
+// fast parses the record at the start of b into h when it is plain and
+// returns the bytes it takes, line ending included, and the station code,
+// or nil when it is the station of the row before (then h.Station is set);
+// n = 0 means that the record needs the general path. atEOF says that b
+// ends where the input ends (so that a last line may lack its line
+// ending).
+func (p *wide) fast(r *Reader, b []byte, atEOF bool, h *Hour) (n int, code []byte) {
+	h.Values = allMissing
+	h.Flags = [standard.NumPollutants]lantian.Flag{}
 	i := 0
 	last := len(p.spec) - 1
 	for f := range p.spec {
@@ -141,17 +151,17 @@ func (p *wide) fast(r *Reader, b []byte, atEOF bool) int {
 		case roleValue:
 			var v int64
 			if v, end = plainConc(b, i); end < 0 || v > int64(fs.lim) {
-				return 0
+				return 0, nil
 			}
-			row.vals[fs.pol] = standard.Conc(v)
+			h.Values[fs.pol] = standard.Conc(v)
 		case roleTime:
 			// The layout of most files, on the date of the row before.
 			if j := i + len("2019-01-01T01") + len(canonicalTail); j < len(b) && (b[j] == ',' || b[j] == '\n' || b[j] == '\r') &&
 				p.hours.ok && binary.LittleEndian.Uint64(b[i:]) == binary.LittleEndian.Uint64(p.hours.date[:]) &&
 				binary.LittleEndian.Uint16(b[i+8:]) == binary.LittleEndian.Uint16(p.hours.date[8:]) && b[i+10] == 'T' &&
 				binary.LittleEndian.Uint64(b[i+13:]) == tailLo && binary.LittleEndian.Uint32(b[i+21:]) == tailHi {
-				if h, ok := digit2(b, i+11); ok && h <= 23 {
-					row.sec = p.hours.days + int64(h)*3600 - beijingOffset
+				if hh, ok := digit2(b, i+11); ok && hh <= 23 {
+					h.Time = p.hours.days + int64(hh)*3600 - beijingOffset
 					end = j
 					break
 				}
@@ -159,64 +169,63 @@ func (p *wide) fast(r *Reader, b []byte, atEOF bool) int {
 			end = plainFieldEnd(b, i)
 			sec, terr := p.hours.parse(b[i:end])
 			if terr != "" {
-				return 0
+				return 0, nil
 			}
-			row.sec = sec
+			h.Time = sec
 		case roleStation:
 			// Most rows are of the station of the row before.
 			t := &r.stations
 			if n := len(t.lastCode); t.lastPlain && n > 0 && i+n < len(b) && b[i+n] == ',' && string(b[i:i+n]) == string(t.lastCode) {
-				row.code, row.st = nil, t.lastIdx
+				code, h.Station = nil, t.lastIdx
 				end = i + n
 				break
 			}
 			end = plainFieldEnd(b, i)
 			if end == i || b[i] == ' ' || b[i] == '\t' || b[end-1] == ' ' || b[end-1] == '\t' {
-				return 0
+				return 0, nil
 			}
-			row.code = b[i:end]
+			code = b[i:end]
 		case roleFlag:
 			end = plainFieldEnd(b, i)
 			fl, ok := parseFlag(b[i:end])
 			if !ok {
-				return 0
+				return 0, nil
 			}
-			row.flags[fs.pol] = fl
+			h.Flags[fs.pol] = fl
 		default:
 			end = plainFieldEnd(b, i)
 		}
 		if f < last {
 			if end >= len(b) || b[end] != ',' {
-				return 0
+				return 0, nil
 			}
 			i = end + 1
 			continue
 		}
 		switch {
 		case end < len(b) && b[end] == '\n':
-			return end + 1
+			return end + 1, code
 		case end+1 < len(b) && b[end] == '\r' && b[end+1] == '\n':
-			return end + 2
+			return end + 2, code
 		case end == len(b) && atEOF && end > 0:
-			return end
+			return end, code
 		}
 	}
-	return 0
+	return 0, nil
 }
 
 // fastCanon is fast for the header station,time,<values…> and a row of the
 // station of the row before, on its date, with the time in the canonical
 // layout: the checks are unrolled and the values parsed eight bytes at a
 // time. Other rows, and rows near the end of b, go to fast.
-func (p *wide) fastCanon(r *Reader, b []byte, atEOF bool) int {
-	row := &p.row
+func (p *wide) fastCanon(r *Reader, b []byte, atEOF bool, out *Hour) (int, []byte) {
 	t := &r.stations
 	n := len(t.lastCode)
 	if t.lastMask == 0 || len(b) < n+1+26+16*len(p.canon) ||
 		(binary.LittleEndian.Uint64(b)^t.lastWord)&t.lastMask != 0 || b[n] != ',' {
-		return p.fast(r, b, atEOF)
+		return p.fast(r, b, atEOF, out)
 	}
-	row.code, row.st = nil, t.lastIdx
+	out.Station = t.lastIdx
 	i := n + 1
 	hp := &p.hours
 	d := (binary.LittleEndian.Uint64(b[i:]) ^ binary.LittleEndian.Uint64(hp.date[:])) |
@@ -226,12 +235,12 @@ func (p *wide) fastCanon(r *Reader, b []byte, atEOF bool) int {
 	h0, h1 := b[i+11]-'0', b[i+12]-'0'
 	h := int64(h0)*10 + int64(h1)
 	if d != 0 || !hp.ok || h0 > 9 || h1 > 9 || h > 23 {
-		return p.fast(r, b, atEOF)
+		return p.fast(r, b, atEOF, out)
 	}
-	row.sec = hp.days + h*3600 - beijingOffset
+	out.Time = hp.days + h*3600 - beijingOffset
 	i += 26
-	row.vals = allMissing
-	row.flags = [standard.NumPollutants]lantian.Flag{}
+	out.Values = allMissing
+	out.Flags = [standard.NumPollutants]lantian.Flag{}
 	last := len(p.canon) - 1
 	for k, vs := range p.canon {
 		// Up to six digits, then a point and one to three decimals or
@@ -240,7 +249,7 @@ func (p *wide) fastCanon(r *Reader, b []byte, atEOF bool) int {
 		a := binary.LittleEndian.Uint64(b[i:]) ^ swarZeros
 		nd := bits.TrailingZeros64((a|((a&swarLow)+swarSix))&swarHigh) >> 3
 		if nd > 6 {
-			return 0
+			return 0, nil
 		}
 		v := int64(digitsValue(a, nd)) * standard.ConcScale
 		j := i + nd
@@ -249,7 +258,7 @@ func (p *wide) fastCanon(r *Reader, b []byte, atEOF bool) int {
 			y := binary.LittleEndian.Uint64(b[j+1:]) ^ swarZeros
 			nf := bits.TrailingZeros64((y|((y&swarLow)+swarSix))&swarHigh) >> 3
 			if nd == 0 || nf == 0 || nf > 3 {
-				return 0
+				return 0, nil
 			}
 			y &= 1<<(8*nf) - 1
 			v += int64(y&0xFF)*100 + int64(y>>8&0xFF)*10 + int64(y>>16&0xFF)
@@ -259,24 +268,24 @@ func (p *wide) fastCanon(r *Reader, b []byte, atEOF bool) int {
 			v = int64(standard.Missing)
 		}
 		if v > int64(vs.lim) {
-			return 0
+			return 0, nil
 		}
-		row.vals[vs.pol] = standard.Conc(v)
+		out.Values[vs.pol] = standard.Conc(v)
 		if k < last {
 			if c != ',' {
-				return 0
+				return 0, nil
 			}
 			i = j + 1
 			continue
 		}
 		switch {
 		case c == '\n':
-			return j + 1
+			return j + 1, nil
 		case c == '\r' && b[j+1] == '\n':
-			return j + 2
+			return j + 2, nil
 		}
 	}
-	return 0
+	return 0, nil
 }
 
 // SWAR constants: eight bytes at a time.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lantian-aq/lantian"
@@ -221,23 +222,97 @@ func (s concScan) Scan(src any) error {
 // seriesCache keeps the series loaded within one recomputation: an area's
 // days need the same station series its stations' days were computed
 // from. A nil cache loads every time.
-type seriesCache map[seriesKey]*standard.Series
+type seriesCache map[seriesKey]*seriesFuture
 
 type seriesKey struct {
 	station string
 	r       dayRange
 }
 
+// seriesFuture is a series being loaded, or loaded: done is closed when s
+// and err are set.
+type seriesFuture struct {
+	done chan struct{}
+	s    *standard.Series
+	err  error
+}
+
+func (c seriesCache) key(station string, r dayRange) seriesKey {
+	return seriesKey{station, dayRange{r.first.In(standard.Beijing), r.n}}
+}
+
 func (c seriesCache) load(ctx context.Context, db *DB, ex execer, station string, r dayRange) (*standard.Series, error) {
-	k := seriesKey{station, dayRange{r.first.In(standard.Beijing), r.n}}
-	if s, ok := c[k]; ok {
-		return s, nil
+	k := c.key(station, r)
+	if f, ok := c[k]; ok {
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if f.err == nil {
+			return f.s, nil
+		}
+		// A prefetch that failed is retried in the transaction, whose
+		// error is the one that counts.
 	}
 	s, err := db.loadSeries(ctx, ex, station, r)
 	if err == nil && c != nil {
-		c[k] = s
+		f := &seriesFuture{done: make(chan struct{}), s: s}
+		close(f.done)
+		c[k] = f
 	}
 	return s, err
+}
+
+// prefetchWorkers is the number of series loaded at once ahead of the
+// recomputation.
+const prefetchWorkers = 2
+
+// prefetch starts loading the series of the given stations and ranges on
+// the read pool, prefetchWorkers at a time, while the caller computes the
+// days of the series already loaded: reading the hours back is most of a
+// recomputation's time, and the database (or, for SQLite, the reading
+// connection) can do it on another core. The read pool sees what the
+// recomputing transaction sees: on SQLite that transaction holds the only
+// write lock, on PostgreSQL both read committed hours, and a writer
+// changing hours meanwhile marks their days again, to be recomputed next
+// round. The returned function waits for the loads still running.
+func (c seriesCache) prefetch(ctx context.Context, db *DB, keys []seriesKey) (wait func()) {
+	var todo []seriesKey
+	for _, k := range keys {
+		k = c.key(k.station, k.r)
+		if _, ok := c[k]; ok {
+			continue
+		}
+		c[k] = &seriesFuture{done: make(chan struct{})}
+		todo = append(todo, k)
+	}
+	futures := make([]*seriesFuture, len(todo))
+	for i, k := range todo {
+		futures[i] = c[k]
+	}
+	next := make(chan int, len(todo))
+	for i := range todo {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(prefetchWorkers, len(todo)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f := futures[i]
+				if err := ctx.Err(); err != nil {
+					f.err = err
+				} else {
+					f.s, f.err = db.loadSeries(ctx, db.r, todo[i].station, todo[i].r)
+				}
+				close(f.done)
+			}
+		}()
+	}
+	return wg.Wait
 }
 
 // evaluationStations returns the evaluation stations assessing an area
@@ -381,6 +456,13 @@ func (db *DB) refreshSome(ctx context.Context) (n int, more bool, err error) {
 		}
 		now := db.d.timeArg(db.now())
 		cache := seriesCache{}
+		var keys []seriesKey
+		for _, k := range order {
+			if k.kind == lantian.SubjectStation {
+				keys = append(keys, seriesKey{k.code, spanOf(marks[k])})
+			}
+		}
+		defer cache.prefetch(ctx, db, keys)()
 		var put []statRow
 		var unmark []dirtyKey
 		for _, k := range order {

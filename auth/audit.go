@@ -72,7 +72,7 @@ func Record(r *http.Request, c Change) error {
 		return fmt.Errorf("audit %s %s: request did not pass through auth.Router", c.Action, c.Kind)
 	}
 	if c.Remote == "" {
-		c.Remote = st.remote
+		c.Remote = st.remoteAddr()
 	}
 	return st.svc.Record(r.Context(), PrincipalFrom(r.Context()), c)
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/lantian-aq/lantian"
 )
@@ -181,8 +182,10 @@ const CSRFHeader = "X-CSRF-Token"
 // requestState is what the Router knows about a request in flight.
 type requestState struct {
 	svc          *Service
-	remote       string
-	needsObject  bool // a scoped grant admitted the request: the handler must Check
+	req          *http.Request // as it reached the Router, for remoteAddr
+	remoteOnce   sync.Once
+	remote       string // remoteAddr's answer once asked
+	needsObject  bool   // a scoped grant admitted the request: the handler must Check
 	objectDone   bool
 	audited      bool
 	body         *bytes.Buffer // copy of a state-changing request's body, for the generic audit entry
@@ -196,7 +199,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, lantian.Errorf(lantian.EFORBIDDEN, "cross-origin request refused: state-changing requests must come from the platform's own pages"))
 		return
 	}
-	st := &requestState{svc: s, remote: s.cfg.ClientAddr(r)}
+	st := &requestState{svc: s, req: r}
 	ctx := r.Context()
 	var p *Principal
 	if authz := r.Header.Get("Authorization"); authz != "" {
@@ -240,6 +243,13 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx = contextWithState(ctx, st)
 	rt.mux.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// remoteAddr returns the client address of the request (Config.ClientAddr),
+// worked out when the audit log first needs it rather than for every read.
+func (st *requestState) remoteAddr() string {
+	st.remoteOnce.Do(func() { st.remote = st.svc.cfg.ClientAddr(st.req) })
+	return st.remote
 }
 
 func safeMethod(m string) bool {
@@ -355,7 +365,7 @@ func (rt *Router) recordGeneric(r *http.Request, rule Rule, st *requestState, st
 		Kind:   rule.res,
 		Object: obj,
 		After:  map[string]any{"route": r.Pattern, "path": r.URL.Path, "status": status, "request": body},
-		Remote: st.remote,
+		Remote: st.remoteAddr(),
 	})
 	if err != nil {
 		rt.svc.log.Error("audit: recording request", "route", r.Pattern, "err", err)

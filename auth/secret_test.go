@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"strings"
 	"testing"
 )
@@ -51,10 +53,37 @@ func FuzzParseToken(f *testing.F) {
 	f.Add(tok)
 	f.Add("lt__")
 	f.Add("lt_0123456789_" + strings.Repeat("A", 43))
+	f.Add("lt_0123456789_" + strings.Repeat("A", 42) + "=")
+	f.Add("lt_012345678g_" + strings.Repeat("A", 43))
 	f.Fuzz(func(t *testing.T, s string) {
 		p, err := parseToken(s)
 		if err == nil && (len(p) != prefixLen || !strings.HasPrefix(s, TokenPrefix+p+"_")) {
 			t.Fatalf("parseToken(%q) accepted with prefix %q", s, p)
 		}
+		// The shape check agrees with decoding the prefix as hex and the
+		// secret as unpadded URL-safe base64.
+		if (err == nil) != decodes(s) {
+			t.Fatalf("parseToken(%q): err %v, but decoding says %v", s, err, decodes(s))
+		}
 	})
+}
+
+// decodes reports whether s is lt_<hex prefix>_<43 base64url characters>
+// by decoding its parts. The base64 decoder skips line breaks, which no
+// token contains and the shape check refuses.
+func decodes(s string) bool {
+	if strings.ContainsAny(s, "\r\n") {
+		return false
+	}
+	rest, ok := strings.CutPrefix(s, TokenPrefix)
+	if !ok {
+		return false
+	}
+	prefix, secret, ok := strings.Cut(rest, "_")
+	if !ok || len(prefix) != prefixLen || len(secret) != 43 {
+		return false
+	}
+	_, perr := hex.DecodeString(prefix)
+	_, serr := base64.RawURLEncoding.DecodeString(secret)
+	return perr == nil && serr == nil
 }

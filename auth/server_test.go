@@ -931,3 +931,53 @@ func TestRevocationByAnotherProcess(t *testing.T) {
 		t.Fatalf("5 s after disabling elsewhere: %d", r.StatusCode)
 	}
 }
+
+// TestCachedTokenEnds: a token that has just been verified (so that its
+// principal is cached) stops working at once when it is revoked through
+// the service, and no later than its expiry however recently it was used.
+func TestCachedTokenEnds(t *testing.T) {
+	e := newEnv(t, backends(t)[0])
+	ctx := context.Background()
+	areas := func(tok string) int {
+		return e.do(http.MethodGet, "/api/v1/areas", "", authtest.Credentials{Bearer: tok}).StatusCode
+	}
+	admin := auth.CLIPrincipal()
+
+	tok, info, err := e.svc.CreateToken(ctx, admin, e.cast[lantian.RoleMachine].ID, "revoked", []lantian.Scope{"*:read"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 { // verified, then served from the cache
+		if c := areas(tok); c != 200 {
+			t.Fatalf("request %d before revocation: %d", i, c)
+		}
+	}
+	if _, err := e.svc.RevokeToken(ctx, admin, info.ID); err != nil {
+		t.Fatal(err)
+	}
+	if c := areas(tok); c != 401 {
+		t.Fatalf("cached token right after revocation, same clock: %d", c)
+	}
+
+	tok, _, err = e.svc.CreateToken(ctx, admin, e.cast[lantian.RoleMachine].ID, "expiring", []lantian.Scope{"*:read"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		name    string
+		advance time.Duration
+		want    int
+	}{
+		{"fresh", 0, 200},
+		{"cached", time.Second, 200},
+		{"2 s before expiry", time.Hour - 3*time.Second, 200},
+		{"1 s before expiry", time.Second, 200},
+		{"at expiry", time.Second, 401},
+		{"after expiry", time.Second, 401},
+	} {
+		e.clock.Add(step.advance)
+		if c := areas(tok); c != step.want {
+			t.Fatalf("%s: %d, want %d", step.name, c, step.want)
+		}
+	}
+}

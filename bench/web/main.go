@@ -193,8 +193,10 @@ func main() {
 	}
 	if n := float64(len(all)); n > 0 {
 		if *pid > 0 {
-			fmt.Printf("server CPU: %.1f s over the run, %.0f µs per request (%.2f cores busy)\n",
-				(srv1 - srv0).Seconds(), float64((srv1-srv0).Microseconds())/n, (srv1-srv0).Seconds()/elapsed.Seconds())
+			d := srv1.sub(srv0)
+			us := func(t time.Duration) float64 { return float64(t.Microseconds()) / n }
+			fmt.Printf("server CPU: %.1f s over the run, %.0f µs per request (user %.0f, system %.0f; %.2f cores busy)\n",
+				d.total().Seconds(), us(d.total()), us(d.user), us(d.sys), d.total().Seconds()/elapsed.Seconds())
 		}
 		how := "bodies read compressed"
 		if *inflate {
@@ -207,37 +209,42 @@ func main() {
 	}
 }
 
-// processCPU returns the user + system CPU time a process has used so far,
-// from /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s on
-// Linux); 0 for pid 0.
-func processCPU(pid int) (time.Duration, error) {
+// processCPU returns the user and system CPU time a process has used so
+// far, from /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s on
+// Linux); zero for pid 0.
+func processCPU(pid int) (cpuTime, error) {
 	if pid <= 0 {
-		return 0, nil
+		return cpuTime{}, nil
 	}
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, fmt.Errorf("server CPU time: %w", err)
+		return cpuTime{}, fmt.Errorf("server CPU time: %w", err)
 	}
 	// The command name (field 2) may contain spaces; the fields after it
 	// start at the last ')'.
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return 0, fmt.Errorf("/proc/%d/stat: no ')' after the command name", pid)
+		return cpuTime{}, fmt.Errorf("/proc/%d/stat: no ')' after the command name", pid)
 	}
 	f := strings.Fields(string(b[i+1:]))
 	if len(f) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: %d fields after the command name, want ≥ 13", pid, len(f))
+		return cpuTime{}, fmt.Errorf("/proc/%d/stat: %d fields after the command name, want ≥ 13", pid, len(f))
 	}
-	var ticks int64
-	for _, s := range f[11:13] { // utime, stime: fields 14 and 15 of the line
-		v, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("/proc/%d/stat: CPU time %q: %w", pid, s, err)
+	var ticks [2]int64
+	for k, s := range f[11:13] { // utime, stime: fields 14 and 15 of the line
+		if ticks[k], err = strconv.ParseInt(s, 10, 64); err != nil {
+			return cpuTime{}, fmt.Errorf("/proc/%d/stat: CPU time %q: %w", pid, s, err)
 		}
-		ticks += v
 	}
-	return time.Duration(ticks) * (time.Second / clockTicks), nil
+	tick := time.Second / clockTicks
+	return cpuTime{user: time.Duration(ticks[0]) * tick, sys: time.Duration(ticks[1]) * tick}, nil
 }
+
+// cpuTime is a process's CPU time in user space and in the kernel.
+type cpuTime struct{ user, sys time.Duration }
+
+func (c cpuTime) sub(d cpuTime) cpuTime { return cpuTime{c.user - d.user, c.sys - d.sys} }
+func (c cpuTime) total() time.Duration  { return c.user + c.sys }
 
 // clockTicks is USER_HZ, the unit of /proc/PID/stat times: 100 on every
 // Linux architecture Go supports.

@@ -2,7 +2,9 @@ package ingest
 
 import (
 	"bytes"
+	"fmt"
 	"io"
+	"runtime/debug"
 	"slices"
 	"sync"
 )
@@ -21,6 +23,7 @@ type chunkJob struct {
 	data      []byte
 	firstLine int
 	res       *chunkResult
+	mapped    bool // data lies in the mapped file, not in a buffer of the free list
 }
 
 // chunkResult is a parsed chunk. Its hours name stations by their index in
@@ -47,6 +50,7 @@ type parallelState struct {
 	freeBufs chan []byte       // chunk buffers for reuse
 	freeRes  chan *chunkResult // parsed results for reuse
 	remap    []uint32          // chunk station index → reader station index
+	workers  sync.WaitGroup    // the goroutines that touch the input
 }
 
 // startParallel launches the splitter and workers for a wide parser.
@@ -68,6 +72,7 @@ func (r *Reader) startParallel(p *wide, workers int) {
 		src = nil
 	}
 	firstLine := c.line + 1
+	mapped := c.src == nil && c.eof // the whole input lies in c.buf
 	getBuf := func(n int) []byte {
 		select {
 		case b := <-ps.freeBufs:
@@ -78,8 +83,13 @@ func (r *Reader) startParallel(p *wide, workers int) {
 		}
 		return make([]byte, 0, max(n, parallelChunk+parallelChunk/2))
 	}
-	leftover := append(getBuf(c.end-c.start), c.buf[c.start:c.end]...)
+	var leftover []byte
+	if !mapped {
+		leftover = append(getBuf(c.end-c.start), c.buf[c.start:c.end]...)
+	}
+	ps.workers.Add(1)
 	go func() {
+		defer ps.workers.Done()
 		defer close(ps.order)
 		defer close(jobs)
 		send := func(j chunkJob) bool {
@@ -102,6 +112,43 @@ func (r *Reader) startParallel(p *wide, workers int) {
 			case ps.order <- res:
 			case <-ps.stop:
 			}
+		}
+		newResult := func(lines int) *chunkResult {
+			var res *chunkResult
+			select {
+			case res = <-ps.freeRes:
+			default:
+				res = new(chunkResult)
+			}
+			res.done = make(chan struct{})
+			// A chunk holds at most lines+1 records: size the result
+			// once rather than let it grow (and leave garbage) by append.
+			if n := lines + 1; cap(res.hours) < n {
+				n += n / 8
+				res.hours, res.lines, res.fps = make([]Hour, 0, n), make([]int, 0, n), make([]uint32, 0, n)
+			}
+			return res
+		}
+		if mapped {
+			debug.SetPanicOnFault(true)
+			defer recoverFault(r.opt.File, fail)
+			data := c.buf[c.start:c.end]
+			for len(data) > 0 {
+				cut := len(data)
+				for w := parallelChunk; w < len(data); w *= 2 {
+					if cut = recordCut(data[:w]); cut >= 0 {
+						break
+					}
+					cut = len(data) // a record longer than the window: widen it
+				}
+				lines := bytes.Count(data[:cut], []byte{'\n'})
+				if !send(chunkJob{data: data[:cut:cut], firstLine: firstLine, res: newResult(lines), mapped: true}) {
+					return
+				}
+				firstLine += lines
+				data = data[cut:]
+			}
+			return
 		}
 		buf := leftover
 		eof := src == nil
@@ -141,24 +188,11 @@ func (r *Reader) startParallel(p *wide, workers int) {
 					continue
 				}
 			}
-			var res *chunkResult
-			select {
-			case res = <-ps.freeRes:
-			default:
-				res = new(chunkResult)
-			}
-			res.done = make(chan struct{})
 			next := append(getBuf(len(buf)-cut), buf[cut:]...)
 			// Count lines before sending: once sent, the buffer belongs to
 			// a worker and comes back to the free list after parsing.
 			lines := bytes.Count(buf[:cut], []byte{'\n'})
-			// A chunk holds at most lines+1 records: size the result
-			// once rather than let it grow (and leave garbage) by append.
-			if n := lines + 1; cap(res.hours) < n {
-				n += n / 8
-				res.hours, res.lines, res.fps = make([]Hour, 0, n), make([]int, 0, n), make([]uint32, 0, n)
-			}
-			if !send(chunkJob{data: buf[:cut], firstLine: firstLine, res: res}) {
+			if !send(chunkJob{data: buf[:cut], firstLine: firstLine, res: newResult(lines)}) {
 				return
 			}
 			firstLine += lines
@@ -168,12 +202,21 @@ func (r *Reader) startParallel(p *wide, workers int) {
 	for w := 0; w < workers; w++ {
 		wp := *p // each worker keeps its own parsing state (date cache)
 		wr := &Reader{opt: r.opt, limits: r.limits, format: Wide, worker: true, csv: &csvReader{}}
+		ps.workers.Add(1)
 		go func() {
+			defer ps.workers.Done()
+			if mapped {
+				// A fault on the mapped file (it was truncated) becomes
+				// an error of the chunk, not a crash.
+				debug.SetPanicOnFault(true)
+			}
 			for j := range jobs {
 				wr.parseChunk(&wp, j)
-				select {
-				case ps.freeBufs <- j.data[:0]:
-				default:
+				if !j.mapped {
+					select {
+					case ps.freeBufs <- j.data[:0]:
+					default:
+					}
 				}
 			}
 		}()
@@ -207,6 +250,10 @@ func recordCut(b []byte) int {
 // parseChunk parses one chunk; w is the worker's own reader.
 func (w *Reader) parseChunk(p *wide, j chunkJob) {
 	res := j.res
+	defer close(res.done)
+	if j.mapped {
+		defer recoverFault(w.opt.File, func(err error) { res.fatal = err })
+	}
 	*w.csv = csvReader{buf: j.data, end: len(j.data), eof: true, line: j.firstLine - 1,
 		fields: w.csv.fields, offs: w.csv.offs, scratch: w.csv.scratch}
 	w.hours, w.lines, w.fps, w.errs = res.hours[:0], res.lines[:0], res.fps[:0], res.errs[:0]
@@ -222,7 +269,21 @@ func (w *Reader) parseChunk(p *wide, j chunkJob) {
 	}
 	res.hours, res.lines, res.fps, res.errs, res.records = w.hours, w.lines, w.fps, w.errs, w.sum.Records
 	res.codes = append(res.codes[:0], w.stations.codes...)
-	close(res.done)
+}
+
+// recoverFault turns a memory fault on the mapped input (the file shrank
+// while it was read) into a *LayoutError passed to fail; other panics go
+// on.
+func recoverFault(file string, fail func(error)) {
+	e := recover()
+	if e == nil {
+		return
+	}
+	if fe, ok := e.(interface{ Addr() uintptr }); ok && fe != nil {
+		fail(&LayoutError{File: file, Msg: "read error: the file changed while it was read", Err: fmt.Errorf("%v", e)})
+		return
+	}
+	panic(e)
 }
 
 // nextChunk loads the next parsed chunk into r.hours and r.errs, checking
@@ -294,10 +355,23 @@ func (r *Reader) nextChunk() error {
 // goroutines of a parallel reader. It is safe to call more than once and
 // after io.EOF.
 func (r *Reader) Close() error {
+	return r.release()
+}
+
+// release stops the goroutines of a parallel reader and releases a mapped
+// input once nothing reads it any more.
+func (r *Reader) release() error {
 	if r.par != nil {
 		r.par.once.Do(func() { close(r.par.stop) })
 		for range r.par.order { // let the splitter finish
 		}
+		r.par.workers.Wait()
+	}
+	if r.unmap != nil {
+		unmap := r.unmap
+		r.unmap = nil
+		r.csv.buf = nil
+		return unmap()
 	}
 	return nil
 }

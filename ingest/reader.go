@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
 	"time"
 
 	"github.com/lantian-aq/lantian"
@@ -83,6 +84,9 @@ type Reader struct {
 	worker bool
 	lines  []int
 	fps    []uint32
+	// unmap releases the mapped input (nil when the input is read as a
+	// stream).
+	unmap func() error
 	// runRows bounds the records one step of the wide fast path reads (0:
 	// no bound). Next reads one record per step, so that Summary().Records
 	// is the line of the observation it returns, as importers rely on.
@@ -99,9 +103,39 @@ type parser interface {
 // NewReader reads the header of r and prepares to read observations. It
 // returns a *LayoutError when the header is unreadable, names no known
 // layout, or does not match opt.Format.
+//
+// With Options.Workers above 1, a large regular file (an *os.File at its
+// start) in the wide layout is mapped into memory rather than read, and
+// its chunks are parsed where they lie; Close (or reading to io.EOF)
+// releases the mapping. A file truncated while it is mapped stops the
+// reading with a *LayoutError.
 func NewReader(r io.Reader, opt Options) (*Reader, error) {
+	if f, ok := r.(*os.File); ok && opt.Workers > 1 {
+		if data, unmap, ok := mapFile(f); ok {
+			rd, err := newReader(&csvReader{buf: data, end: len(data), eof: true}, opt)
+			if err == nil && rd.par != nil {
+				rd.unmap = unmap
+				return rd, nil
+			}
+			// Not the parallel wide reader (or no layout at all): read
+			// the file as a stream, from its start again.
+			if rd != nil {
+				rd.Close()
+			}
+			if uerr := unmap(); uerr != nil {
+				return nil, &LayoutError{File: opt.File, Msg: "read error", Err: uerr}
+			}
+			if _, serr := f.Seek(0, io.SeekStart); serr != nil {
+				return nil, &LayoutError{File: opt.File, Msg: "read error", Err: serr}
+			}
+		}
+	}
 	return newReader(newCSVReader(r), opt)
 }
+
+// minMapped is the size from which NewReader maps a file (a variable so
+// that tests can map small files).
+var minMapped int64 = 4 << 20
 
 func newReader(c *csvReader, opt Options) (*Reader, error) {
 	rd := &Reader{opt: opt, csv: c}
@@ -221,6 +255,7 @@ func (r *Reader) refill(n int) error {
 		}
 		if err != nil {
 			r.done = true
+			r.release() // every chunk is consumed, or reading stops here
 			if err != io.EOF {
 				var le *LayoutError
 				if !errors.As(err, &le) {

@@ -239,19 +239,23 @@ func (p *wide) fastCanon(r *Reader, b []byte, atEOF bool, out *Hour) (int, []byt
 	}
 	out.Time = hp.days + h*3600 - beijingOffset
 	i += 26
-	out.Values = allMissing
 	out.Flags = [standard.NumPollutants]lantian.Flag{}
-	last := len(p.canon) - 1
+	vals := allMissing
 	for k, vs := range p.canon {
 		// Up to six digits, then a point and one to three decimals or
 		// the end of the field (0 sends anything else to the general
 		// path, as fast would).
 		a := binary.LittleEndian.Uint64(b[i:]) ^ swarZeros
 		nd := bits.TrailingZeros64((a|((a&swarLow)+swarSix))&swarHigh) >> 3
-		if nd > 6 {
+		var v int64
+		if nd <= 4 {
+			v = int64(digitsValue4(a, nd))
+		} else if nd <= 6 {
+			v = int64(digitsValue(a, nd))
+		} else {
 			return 0, nil
 		}
-		v := int64(digitsValue(a, nd)) * standard.ConcScale
+		v *= standard.ConcScale
 		j := i + nd
 		c := b[j]
 		if c == '.' {
@@ -270,19 +274,21 @@ func (p *wide) fastCanon(r *Reader, b []byte, atEOF bool, out *Hour) (int, []byt
 		if v > int64(vs.lim) {
 			return 0, nil
 		}
-		out.Values[vs.pol] = standard.Conc(v)
-		if k < last {
-			if c != ',' {
+		vals[vs.pol] = standard.Conc(v)
+		i = j + 1
+		if c != ',' {
+			if k != len(p.canon)-1 {
 				return 0, nil
 			}
-			i = j + 1
-			continue
-		}
-		switch {
-		case c == '\n':
-			return j + 1, nil
-		case c == '\r' && b[j+1] == '\n':
-			return j + 2, nil
+			switch {
+			case c == '\n':
+				out.Values = vals
+				return j + 1, nil
+			case c == '\r' && b[j+1] == '\n':
+				out.Values = vals
+				return j + 2, nil
+			}
+			return 0, nil
 		}
 	}
 	return 0, nil
@@ -312,6 +318,13 @@ func digitsValue(a uint64, n int) uint64 {
 	a = (a * (10<<8 + 1)) >> 8
 	a = ((a & 0x00FF00FF00FF00FF) * (100<<16 + 1)) >> 16
 	return ((a & 0x0000FFFF0000FFFF) * (10000<<32 + 1)) >> 32
+}
+
+// digitsValue4 is digitsValue for n ≤ 4, in two steps instead of three.
+func digitsValue4(a uint64, n int) uint32 {
+	u := uint32((a << ((64 - 8*uint(n)) & 63)) >> 32) // the n digits at the top of four bytes
+	u = (u*10 + u>>8) & 0x00FF00FF
+	return (u*100 + u>>16) & 0xFFFF
 }
 
 // decimalScale[n] scales n decimals to thousandths.

@@ -71,7 +71,7 @@ func TestPlainConc(t *testing.T) {
 // TestDigitsValue checks the eight-digits-at-once conversion against
 // strconv for every length.
 func TestDigitsValue(t *testing.T) {
-	for _, s := range []string{"", "0", "7", "42", "905", "1234", "99999", "123456", "7654321", "98765432", "00000001"} {
+	for _, s := range []string{"", "0", "7", "42", "905", "1234", "9999", "0909", "99999", "123456", "7654321", "98765432", "00000001"} {
 		var w [8]byte
 		copy(w[:], s)
 		for i := len(s); i < 8; i++ {
@@ -88,6 +88,11 @@ func TestDigitsValue(t *testing.T) {
 		want, _ := strconv.ParseUint(s, 10, 64)
 		if got := digitsValue(a, n); got != want {
 			t.Fatalf("digitsValue(%q) = %d, want %d", s, got, want)
+		}
+		if n <= 4 {
+			if got := digitsValue4(a, n); uint64(got) != want {
+				t.Fatalf("digitsValue4(%q) = %d, want %d", s, got, want)
+			}
 		}
 	}
 }

@@ -190,4 +190,13 @@ func TestFormatConc(t *testing.T) {
 			t.Errorf("dateText(%v) = %q, want %q", d, got, want)
 		}
 	}
+	// The cache of a table's dates, met in any order and again.
+	var dates dateTexts
+	first := time.Date(2019, 3, 1, 0, 0, 0, 0, standard.Beijing)
+	for _, k := range []int{0, 1, 40, 1, -3, 0, 400, 100000, -100000, 40} {
+		d := first.AddDate(0, 0, k)
+		if got, want := dates.text(d), d.Format("2006-01-02"); got != want {
+			t.Errorf("dateTexts.text(%v) = %q, want %q", d, got, want)
+		}
+	}
 }

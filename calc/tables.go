@@ -289,12 +289,46 @@ var DailyColumns = []string{"station", "date", "so2", "no2", "co", "pm10", "pm25
 // daily maximum 8-hour mean and maximum 1-hour value rounded as published
 // (or exact when raw), empty where invalid, and the daily AQI (日报).
 func DailyCells(d *standard.Daily, raw bool, dst []Cell) []Cell {
-	dst = append(dst[:0], Str(d.Station), Str(dateText(d.Date)))
+	return dailyCells(d, raw, dst, nil)
+}
+
+// dailyCells is DailyCells taking the date texts from dates (when not nil).
+func dailyCells(d *standard.Daily, raw bool, dst []Cell, dates *dateTexts) []Cell {
+	dst = append(dst[:0], Str(d.Station), Str(dates.text(d.Date)))
 	for _, p := range []standard.Pollutant{standard.SO2, standard.NO2, standard.CO, standard.PM10, standard.PM25, standard.O3} {
 		dst = append(dst, valueCell(p, d.Values[p], raw))
 	}
 	dst = append(dst, valueCell(standard.O3, d.O3Max1H, raw))
 	return aqiCells(&d.AQI, dst)
+}
+
+// dateTexts keeps the text of the dates of a table (one per day rather
+// than one per station-day); the zero value is ready, a nil one formats
+// every time.
+type dateTexts struct {
+	first int64 // day of texts[0], in days since 1970-01-01 (Beijing)
+	texts []string
+}
+
+func (c *dateTexts) text(t time.Time) string {
+	if c == nil {
+		return dateText(t)
+	}
+	day := (t.Unix() + 8*3600) / 86400 // dates are Beijing midnights
+	if len(c.texts) == 0 {
+		c.first = day
+	}
+	i := day - c.first
+	if i < 0 || i > 1<<16 {
+		return dateText(t)
+	}
+	if i >= int64(len(c.texts)) {
+		c.texts = append(c.texts, make([]string, i+1-int64(len(c.texts)))...)
+	}
+	if c.texts[i] == "" {
+		c.texts[i] = dateText(t)
+	}
+	return c.texts[i]
 }
 
 // dateText is t.Format("2006-01-02") without the layout interpreter.
@@ -330,12 +364,13 @@ func dailyInto(r *standard.Rules, s *standard.Series, dst []standard.Daily) []st
 func WriteDaily(w io.Writer, f Format, r *standard.Rules, series []*standard.Series, raw bool, workers int) error {
 	tw := NewTableWriter(w, f, DailyColumns)
 	var cells []Cell
+	var dates dateTexts
 	err := ordered(len(series), workers, func(i int) []standard.Daily {
 		return dailyInto(r, series[i], getDays())
 	}, func(days []standard.Daily) error {
 		defer putDays(days)
 		for k := range days {
-			cells = DailyCells(&days[k], raw, cells)
+			cells = dailyCells(&days[k], raw, cells, &dates)
 			if err := tw.Row(cells); err != nil {
 				return err
 			}

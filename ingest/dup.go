@@ -45,6 +45,12 @@ func (d *dupIndex) check(key uint32, slot uint8, hour int64, fp uint32, line int
 		b = d.blocks[k]
 		if b == nil {
 			b = new([dupBlock]dupEntry)
+			// Write each page of the new block before reading it: a
+			// fresh page read first is mapped to the zero page and
+			// faults a second time on the first write.
+			for i := 0; i < dupBlock; i += 4096 / 8 {
+				b[i] = dupEntry{}
+			}
 			d.blocks[k] = b
 		}
 		d.last, d.lastKey = b, k

@@ -50,6 +50,8 @@ line "period (parse+annual)" "$go_period" "$pd_period" "$go_period_cpu" "$pd_per
 line "end to end" "$(echo "$go_daily + $go_period" | bc -l)" "$(echo "$pd_daily + $pd_period" | bc -l)" \
   "$(echo "$go_daily_cpu + $go_period_cpu" | bc -l)" "$(echo "$pd_daily_cpu + $pd_period_cpu" | bc -l)" "   (target ≥ 30× wall)"
 echo "(wall = elapsed time; CPU = user + system seconds, which a busy machine inflates less)"
+awk -v r="$rows" -v d="$go_daily_cpu" -v p="$go_period_cpu" -v pd="$pd_daily_cpu" -v pp="$pd_period_cpu" \
+  'BEGIN { printf "CPU per input row: lantian daily %.2f µs, period %.2f µs; pandas daily %.2f µs, period %.2f µs\n", 1e6*d/r, 1e6*p/r, 1e6*pd/r, 1e6*pp/r }'
 
 # Do the two compute the same thing? Compare the daily AQI and PM2.5.
 "$PY" - "$work/daily.csv" "$work/daily_pd.csv" <<'PYEOF'

@@ -25,4 +25,11 @@
 // field, the offending value and what was expected, and reading continues
 // with the next row; a file in the wrong layout or with an unreadable header
 // yields a *LayoutError and reading stops.
+//
+// Observations come one at a time (Reader.Next, as lantian.Observation) or
+// by the batch (Reader.NextBatch, as compact Hour records naming stations
+// by index): the same observations, errors and counts either way. A wide
+// file read with Options.Workers above 1 is parsed in chunks by that many
+// goroutines (a large regular file is mapped rather than read); results
+// are those of a sequential read.
 package ingest

@@ -31,9 +31,10 @@ type Options struct {
 	// station-hours are then passed on as they come.
 	AllowDuplicates bool
 	// Workers, when above 1, parses a wide file with that many goroutines
-	// (the other layouts are read sequentially). Results are the same as
-	// with one worker. Call Reader.Close when abandoning such a reader
-	// before io.EOF.
+	// (the other layouts are read sequentially); a large regular file
+	// given as an *os.File is then mapped into memory (see NewReader).
+	// Results are the same as with one worker. Call Reader.Close when
+	// abandoning such a reader before io.EOF.
 	Workers int
 }
 

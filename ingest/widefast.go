@@ -27,10 +27,11 @@ const (
 	roleIgnored fieldRole = iota
 	roleStation
 	roleTime
-	roleValue // of pollutant fieldPol
-	roleFlag  // of pollutant fieldPol
+	roleValue // of pollutant fieldSpec.pol
+	roleFlag  // of pollutant fieldSpec.pol
 )
 
+// fieldSpec is what the fast path does with a column.
 type fieldSpec struct {
 	role fieldRole
 	pol  standard.Pollutant

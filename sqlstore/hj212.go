@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -313,43 +314,57 @@ const valueCols = `so2, no2, co, o3, pm10, pm25, f_so2, f_no2, f_co, f_o3, f_pm1
 // storeSamples upserts minute and real-time samples by (MN, CN, time); a
 // Missing value keeps the stored one and its flag (split packets).
 func (db *DB) storeSamples(ctx context.Context, ts *txStmts, ss []gateway.Sample) error {
-	// Duplicates within one statement cannot both be upserted: merge them
-	// first, later values winning over earlier ones.
-	type key struct {
-		mn, cn string
-		t      int64
-	}
-	idx := make(map[key]int, len(ss))
-	rows := make([]gateway.Sample, 0, len(ss))
-	for _, s := range ss {
-		k := key{s.MN, s.CN, s.Time.UnixNano()}
-		if i, ok := idx[k]; ok {
-			for p, v := range s.Values {
-				if v != standard.Missing {
-					rows[i].Values[p], rows[i].Flags[p] = v, s.Flags[p]
-				}
-			}
-			continue
-		}
-		idx[k] = len(rows)
-		rows = append(rows, s)
+	if len(ss) == 0 {
+		return nil
 	}
 	// In key order: the loggers all send the current minute, so sorted
 	// rows go in at the end of the table's B-tree one after the other,
-	// where SQLite finds the place without a search from the root.
-	sorted := make([]*gateway.Sample, len(rows))
-	for i := range rows {
-		sorted[i] = &rows[i]
+	// where SQLite finds the place without a search from the root. Equal
+	// keys stay in arrival order (the index breaks ties) and end up next
+	// to each other, to be merged below.
+	order := make([]int32, len(ss))
+	for i := range order {
+		order[i] = int32(i)
 	}
-	slices.SortFunc(sorted, func(a, b *gateway.Sample) int {
-		if c := a.Time.Compare(b.Time); c != 0 {
+	slices.SortFunc(order, func(a, b int32) int {
+		x, y := &ss[a], &ss[b]
+		if c := x.Time.Compare(y.Time); c != 0 {
 			return c
 		}
-		if c := strings.Compare(a.MN, b.MN); c != 0 {
+		if c := strings.Compare(x.MN, y.MN); c != 0 {
 			return c
 		}
-		return strings.Compare(a.CN, b.CN)
+		if c := strings.Compare(x.CN, y.CN); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
 	})
+	// One statement cannot upsert a key twice: a resent or split sample in
+	// the same batch is merged into the first, later values winning. The
+	// caller's samples are not changed (the gateway aggregates them next).
+	sorted := make([]*gateway.Sample, 0, len(ss))
+	var merged []gateway.Sample
+	lastCopied := false
+	for _, i := range order {
+		s := &ss[i]
+		n := len(sorted)
+		if n == 0 || !s.Time.Equal(sorted[n-1].Time) || s.MN != sorted[n-1].MN || s.CN != sorted[n-1].CN {
+			sorted = append(sorted, s)
+			lastCopied = false
+			continue
+		}
+		if !lastCopied {
+			merged = append(merged, *sorted[n-1])
+			sorted[n-1] = &merged[len(merged)-1]
+			lastCopied = true
+		}
+		m := sorted[n-1]
+		for p, v := range s.Values {
+			if v != standard.Missing {
+				m.Values[p], m.Flags[p] = v, s.Flags[p]
+			}
+		}
+	}
 	if db.d.Postgres {
 		return db.storeSamplesArrays(ctx, ts, sorted)
 	}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -51,37 +52,52 @@ func TestSinkSampleChunks(t *testing.T) {
 					}
 					b2.Samples = append(b2.Samples, sample(i, false))
 				}
+				// The first and second halves of each sample also arrive
+				// together, as split packets in one batch.
+				both := gateway.Batch{Samples: append(slices.Clone(b1.Samples), b2.Samples...)}
+				sent := slices.Clone(both.Samples)
+				check := func(when string) {
+					t.Helper()
+					got, err := db.LoadSamples(ctx, base.Add(-time.Hour))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(got) != n {
+						t.Fatalf("%s: %d samples stored, want %d", when, len(got), n)
+					}
+					seen := map[string]bool{}
+					for _, s := range got {
+						k := s.MN + s.Time.String()
+						if seen[k] {
+							t.Fatalf("%s: sample %s %s stored twice", when, s.MN, s.Time)
+						}
+						seen[k] = true
+						var i int
+						fmt.Sscanf(s.MN, "MN%d", &i)
+						i += 37 * int(s.Time.Sub(base)/time.Minute)
+						for p := range s.Values {
+							if want := standard.Conc(1000*i + p); s.Values[p] != want {
+								t.Fatalf("%s: sample %d %s: %s = %d, want %d", when, i, s.Time, standard.Pollutant(p).Code(), s.Values[p], want)
+							}
+						}
+						if s.Flags[standard.PM25] != lantian.FlagCalibration || s.Flags[standard.SO2].String() != "N" {
+							t.Fatalf("%s: sample %d: flags %v", when, i, s.Flags)
+						}
+					}
+				}
+				if err := db.StoreBatch(ctx, both); err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(sent, both.Samples) {
+					t.Fatal("StoreBatch changed the batch's samples (the gateway aggregates them afterwards)")
+				}
+				check("split parts in one batch")
 				for _, b := range []gateway.Batch{b1, b2, b1} {
 					if err := db.StoreBatch(ctx, b); err != nil {
 						t.Fatal(err)
 					}
 				}
-				got, err := db.LoadSamples(ctx, base.Add(-time.Hour))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(got) != n {
-					t.Fatalf("%d samples stored, want %d", len(got), n)
-				}
-				seen := map[string]bool{}
-				for _, s := range got {
-					k := s.MN + s.Time.String()
-					if seen[k] {
-						t.Fatalf("sample %s %s stored twice", s.MN, s.Time)
-					}
-					seen[k] = true
-					var i int
-					fmt.Sscanf(s.MN, "MN%d", &i)
-					i += 37 * int(s.Time.Sub(base)/time.Minute)
-					for p := range s.Values {
-						if want := standard.Conc(1000*i + p); s.Values[p] != want {
-							t.Fatalf("sample %d %s: %s = %d, want %d", i, s.Time, standard.Pollutant(p).Code(), s.Values[p], want)
-						}
-					}
-					if s.Flags[standard.PM25] != lantian.FlagCalibration || s.Flags[standard.SO2].String() != "N" {
-						t.Fatalf("sample %d: flags %v", i, s.Flags)
-					}
-				}
+				check("parts resent in later batches")
 			})
 		})
 	}

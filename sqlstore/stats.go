@@ -513,21 +513,47 @@ type statRow struct {
 // putStats upserts computed days in multi-row statements.
 func (db *DB) putStats(ctx context.Context, tx *sql.Tx, rows []statRow, now any) error {
 	const chunk = 200
-	for len(rows) > 0 {
-		n := min(len(rows), chunk)
+	insert := func(n int) string {
 		var q strings.Builder
 		q.WriteString(`INSERT INTO stat_day (kind, code, day, edition, aqi, data, computed_at) VALUES `)
-		args := make([]any, 0, 7*n)
-		for i, r := range rows[:n] {
+		for i := 0; i < n; i++ {
 			if i > 0 {
 				q.WriteString(", ")
 			}
 			q.WriteString("(?, ?, " + db.d.dayParam() + ", ?, ?, ?, ?)")
-			args = append(args, string(r.k.kind), r.k.code, db.d.dayArg(r.day), r.edition, r.aqi, r.data, now)
 		}
 		q.WriteString(` ON CONFLICT (kind, code, day) DO UPDATE SET edition = excluded.edition,
 			aqi = excluded.aqi, data = excluded.data, computed_at = excluded.computed_at`)
-		if _, err := tx.ExecContext(ctx, db.q(q.String()), args...); err != nil {
+		return db.q(q.String())
+	}
+	// Several full chunks share one prepared statement: parsing a
+	// statement of 1,400 parameters costs about as much as running it.
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	args := make([]any, 0, 7*chunk)
+	for len(rows) > 0 {
+		n := min(len(rows), chunk)
+		args = args[:0]
+		for _, r := range rows[:n] {
+			args = append(args, string(r.k.kind), r.k.code, db.d.dayArg(r.day), r.edition, r.aqi, r.data, now)
+		}
+		var err error
+		switch {
+		case n == chunk && (full != nil || len(rows) > chunk):
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, insert(n)); err != nil {
+					return fmt.Errorf("store statistics: %w", err)
+				}
+			}
+			_, err = full.ExecContext(ctx, args...)
+		default:
+			_, err = tx.ExecContext(ctx, insert(n), args...)
+		}
+		if err != nil {
 			return fmt.Errorf("store statistics: %w", err)
 		}
 		rows = rows[n:]

@@ -3,11 +3,13 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -106,8 +108,40 @@ func isAuthError(err error) bool {
 
 // ---- query parameters ----
 
+// queryValue returns the first value of the query parameter, as
+// r.URL.Query().Get(name) does, without building the map of every
+// parameter: the busiest endpoints read one or two parameters per request.
+// Like url.ParseQuery it skips pairs containing ';' and pairs whose name
+// or value is not properly escaped.
+func queryValue(r *http.Request, name string) string {
+	q := r.URL.RawQuery
+	for q != "" {
+		var pair string
+		pair, q, _ = strings.Cut(q, "&")
+		if pair == "" || strings.Contains(pair, ";") {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		if k != name {
+			if !strings.ContainsAny(k, "%+") {
+				continue
+			}
+			if uk, err := url.QueryUnescape(k); err != nil || uk != name {
+				continue
+			}
+		}
+		if !strings.ContainsAny(v, "%+") {
+			return v
+		}
+		if uv, err := url.QueryUnescape(v); err == nil {
+			return uv
+		}
+	}
+	return ""
+}
+
 func queryInt(r *http.Request, name string, def, lo, hi int) (int, error) {
-	v := strings.TrimSpace(r.URL.Query().Get(name))
+	v := strings.TrimSpace(queryValue(r, name))
 	if v == "" {
 		return def, nil
 	}
@@ -120,7 +154,7 @@ func queryInt(r *http.Request, name string, def, lo, hi int) (int, error) {
 
 // queryDate parses a calendar day (2019-06-30) in Beijing time.
 func queryDate(r *http.Request, name string) (time.Time, bool, error) {
-	v := strings.TrimSpace(r.URL.Query().Get(name))
+	v := strings.TrimSpace(queryValue(r, name))
 	if v == "" {
 		return time.Time{}, false, nil
 	}
@@ -134,7 +168,7 @@ func queryDate(r *http.Request, name string) (time.Time, bool, error) {
 // queryTime parses an ISO 8601 instant (2019-01-01T08:00:00+08:00) or a
 // date (midnight Beijing time).
 func queryTime(r *http.Request, name string) (time.Time, bool, error) {
-	v := strings.TrimSpace(r.URL.Query().Get(name))
+	v := strings.TrimSpace(queryValue(r, name))
 	if v == "" {
 		return time.Time{}, false, nil
 	}
@@ -254,61 +288,149 @@ func cached[T any](s *Server, key string, f func() (T, error)) (T, error) {
 	return v.(T), nil
 }
 
-// encodedJSON is a view encoded once, served many times: the JSON and
-// its gzip compression.
-type encodedJSON struct{ raw, gz []byte }
+// encodedJSON is a view encoded once, served many times: the JSON, its
+// gzip compression, and the entity tag of each.
+type encodedJSON struct {
+	raw, gz         []byte
+	rawTag, gzTag   string
+	rawLen, gzLen   []string // Content-Length values
+	rawETag, gzETag []string // ETag values
+}
+
+// Header values shared by every cached JSON answer. net/http only reads
+// them; assigning them to the header map spares the canonicalisation and
+// the allocation of Header.Set on the busiest endpoints.
+var (
+	jsonContentType = []string{"application/json; charset=utf-8"}
+	varyEncoding    = []string{"Accept-Encoding"}
+	gzipEncoding    = []string{"gzip"}
+	// The views belong to signed-in users (private) and change when new
+	// hours arrive, so browsers keep them but ask each time (no-cache),
+	// and the ETag makes the answer to an unchanged view an empty 304.
+	revalidate = []string{"private, no-cache"}
+)
+
+// encodeView encodes v as the body of an API answer, compressed at the
+// best ratio: this is done once per view and cache lifetime, while the
+// body is sent on every request.
+func encodeView(v any) (*encodedJSON, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	if _, err := zw.Write(buf.Bytes()); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	// A strong tag from the content: a view recomputed unchanged keeps its
+	// tag, so clients revalidate it with a 304 after the cache expires.
+	sum := sha256.Sum256(buf.Bytes())
+	tag := base64.RawURLEncoding.EncodeToString(sum[:15])
+	e := &encodedJSON{raw: buf.Bytes(), gz: gz.Bytes(), rawTag: tag, gzTag: tag + "-gz"}
+	e.rawLen = []string{strconv.Itoa(len(e.raw))}
+	e.gzLen = []string{strconv.Itoa(len(e.gz))}
+	e.rawETag = []string{`"` + e.rawTag + `"`}
+	e.gzETag = []string{`"` + e.gzTag + `"`}
+	return e, nil
+}
 
 // serveCachedJSON writes the JSON of the view compute returns, encoding
 // and compressing it once per cache lifetime: the views behind the busiest
 // endpoints are large (a station-year of daily statistics is ~100 kB), and
 // encoding or compressing them on every request would cost more than
-// serving them from the cache.
+// serving them from the cache. The identity and gzip bodies have their own
+// strong entity tags (RFC 9110 §8.8.3), and a request whose If-None-Match
+// names the tag of the body it would get is answered 304 without a body.
 func (s *Server) serveCachedJSON(w http.ResponseWriter, r *http.Request, key string, compute func() (any, error)) {
 	b, err := cached(s, "json|"+key, func() (*encodedJSON, error) {
 		v, err := compute()
 		if err != nil {
 			return nil, err
 		}
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(v); err != nil {
-			return nil, err
-		}
-		var gz bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
-		if _, err := zw.Write(buf.Bytes()); err != nil {
-			return nil, err
-		}
-		if err := zw.Close(); err != nil {
-			return nil, err
-		}
-		return &encodedJSON{raw: buf.Bytes(), gz: gz.Bytes()}, nil
+		return encodeView(v)
 	})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Vary", "Accept-Encoding")
-	body := b.raw
+	h["Content-Type"] = jsonContentType
+	h["Vary"] = varyEncoding
+	h["Cache-Control"] = revalidate
+	body, tag, etag, length := b.raw, b.rawTag, b.rawETag, b.rawLen
 	if acceptsGzip(r) {
-		h.Set("Content-Encoding", "gzip")
-		body = b.gz
+		h["Content-Encoding"] = gzipEncoding
+		body, tag, etag, length = b.gz, b.gzTag, b.gzETag, b.gzLen
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h["Etag"] = etag
+	if inm := r.Header["If-None-Match"]; len(inm) > 0 && noneMatch(inm, tag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h["Content-Length"] = length
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
 }
 
-// acceptsGzip reports whether the client accepts a gzip response body.
-func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.EqualFold(strings.TrimSpace(enc), "gzip") && strings.TrimSpace(q) != "q=0" {
-			return true
+// noneMatch reports whether the If-None-Match header values name the
+// entity tag (opaque part, without quotes) or are "*"; the comparison is
+// weak, as RFC 9110 §13.1.2 requires for If-None-Match.
+func noneMatch(values []string, tag string) bool {
+	for _, v := range values {
+		for v != "" {
+			var t string
+			t, v, _ = strings.Cut(v, ",")
+			t = strings.TrimSpace(t)
+			if t == "*" {
+				return true
+			}
+			t = strings.TrimPrefix(t, "W/")
+			if len(t) >= 2 && t[0] == '"' && t[len(t)-1] == '"' && t[1:len(t)-1] == tag {
+				return true
+			}
 		}
+	}
+	return false
+}
+
+// acceptsGzip reports whether the client accepts a gzip response body:
+// Accept-Encoding names gzip (or x-gzip) with a quality above 0.
+func acceptsGzip(r *http.Request) bool {
+	for _, v := range r.Header["Accept-Encoding"] {
+		for v != "" {
+			var part string
+			part, v, _ = strings.Cut(v, ",")
+			enc, params, _ := strings.Cut(part, ";")
+			enc = strings.TrimSpace(enc)
+			if !strings.EqualFold(enc, "gzip") && !strings.EqualFold(enc, "x-gzip") {
+				continue
+			}
+			return !zeroQuality(params)
+		}
+	}
+	return false
+}
+
+// zeroQuality reports whether the parameters of an Accept-Encoding entry
+// give it the quality 0 (q=0, q=0.0, q=0.000), which refuses the coding.
+func zeroQuality(params string) bool {
+	for params != "" {
+		var p string
+		p, params, _ = strings.Cut(params, ";")
+		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+		if !ok || !strings.EqualFold(strings.TrimSpace(k), "q") {
+			continue
+		}
+		q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		return err == nil && q == 0
 	}
 	return false
 }

@@ -114,7 +114,7 @@ var (
 )
 
 // authServer is the test server with accounts, on the shared demo store.
-func authServer(t *testing.T) {
+func authServer(t testing.TB) {
 	authOnce.Do(func() {
 		db := testStore.(*sqlstore.DB)
 		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -203,8 +203,10 @@ func chartJSON(v any) template.JS {
 
 // yearParam returns ?year= or the latest year with data for the root area.
 func (s *Server) yearParam(r *http.Request) (int, error) {
-	def := s.defaultYear(r)
-	return queryInt(r, "year", def, 2000, 2100)
+	if strings.TrimSpace(queryValue(r, "year")) == "" {
+		return s.defaultYear(r), nil
+	}
+	return queryInt(r, "year", 0, 2000, 2100)
 }
 
 // defaultYear is the year of the most recent hour in the store, or the

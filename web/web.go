@@ -299,8 +299,13 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 	return m
 }
 
-// instrument logs and measures one route.
+// instrument logs and measures one route. The route's histogram and the
+// counter of its successful answers are looked up once, not per request,
+// and the request's log line is only built when the logger would write it
+// (debug level, or a server error).
 func (s *Server) instrument(pattern string, h http.Handler) http.Handler {
+	duration := s.metrics.duration.WithLabelValues(pattern)
+	ok := s.metrics.requests.WithLabelValues(pattern, "200")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
@@ -309,14 +314,20 @@ func (s *Server) instrument(pattern string, h http.Handler) http.Handler {
 			sw.status = http.StatusOK
 		}
 		d := time.Since(start)
-		s.metrics.requests.WithLabelValues(pattern, strconv.Itoa(sw.status)).Inc()
-		s.metrics.duration.WithLabelValues(pattern).Observe(d.Seconds())
+		if sw.status == http.StatusOK {
+			ok.Inc()
+		} else {
+			s.metrics.requests.WithLabelValues(pattern, strconv.Itoa(sw.status)).Inc()
+		}
+		duration.Observe(d.Seconds())
 		lvl := slog.LevelDebug
 		if sw.status >= 500 {
 			lvl = slog.LevelWarn
 		}
-		s.log.Log(r.Context(), lvl, "http", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery,
-			"status", sw.status, "duration_ms", float64(d.Microseconds())/1000)
+		if ctx := r.Context(); s.log.Enabled(ctx, lvl) {
+			s.log.Log(ctx, lvl, "http", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery,
+				"status", sw.status, "duration_ms", float64(d.Microseconds())/1000)
+		}
 	})
 }
 

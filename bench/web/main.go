@@ -62,7 +62,10 @@ func main() {
 		fail(fmt.Errorf("refusing to load %s: only loopback addresses", u.Host))
 	}
 	tr := &http.Transport{MaxIdleConns: *conc * 2, MaxIdleConnsPerHost: *conc * 2}
-	client := &http.Client{Transport: bearer{tr, *token, !*inflate}, Timeout: 2 * time.Minute}
+	client := &loader{c: &http.Client{Transport: tr, Timeout: 2 * time.Minute}, gzip: !*inflate}
+	if *token != "" {
+		client.authz = []string{"Bearer " + *token}
+	}
 
 	// The stations to request: every station, synthetic included.
 	var stations []string
@@ -152,7 +155,7 @@ func main() {
 				isOv := rng.IntN(2) == 0
 				u := overview
 				if !isOv {
-					u = detail(stations[rng.IntN(len(stations))])
+					u = urls[1+rng.IntN(len(stations))] // a station's detail
 				}
 				t0 := time.Now()
 				n, err := get(client, u)
@@ -277,8 +280,8 @@ func pct(ds []time.Duration, p int) time.Duration {
 
 // get requests u and reads the body as it arrives, without inflating it
 // (unless -inflate); it returns the number of body bytes read.
-func get(c *http.Client, u string) (int64, error) {
-	res, err := c.Get(u)
+func get(c *loader, u string) (int64, error) {
+	res, err := c.get(u)
 	if err != nil {
 		return 0, err
 	}
@@ -298,8 +301,8 @@ func get(c *http.Client, u string) (int64, error) {
 
 // check requests u and makes sure the body, inflated if it came
 // compressed, is valid JSON.
-func check(c *http.Client, u string) error {
-	res, err := c.Get(u)
+func check(c *loader, u string) error {
+	res, err := c.get(u)
 	if err != nil {
 		return err
 	}
@@ -325,8 +328,8 @@ func check(c *http.Client, u string) error {
 	return nil
 }
 
-func getJSON(c *http.Client, u string, v any) error {
-	res, err := c.Get(u)
+func getJSON(c *loader, u string, v any) error {
+	res, err := c.get(u)
 	if err != nil {
 		return err
 	}
@@ -342,23 +345,27 @@ func fail(err error) {
 	os.Exit(1)
 }
 
-// bearer adds the API token to every request and, with gzip, asks for a
-// compressed body itself (so that the transport leaves it compressed).
-type bearer struct {
-	rt    http.RoundTripper
-	token string
+// loader sends the benchmark's requests: with the API token and, with
+// gzip, asking for a compressed body itself (so that the transport leaves
+// it compressed).
+type loader struct {
+	c     *http.Client
+	authz []string // Authorization header value, shared by every request
 	gzip  bool
 }
 
-func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	if b.token != "" || b.gzip {
-		r = r.Clone(r.Context())
+var acceptGzip = []string{"gzip"}
+
+func (l *loader) get(u string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
 	}
-	if b.token != "" {
-		r.Header.Set("Authorization", "Bearer "+b.token)
+	if l.authz != nil {
+		req.Header["Authorization"] = l.authz
 	}
-	if b.gzip {
-		r.Header.Set("Accept-Encoding", "gzip")
+	if l.gzip {
+		req.Header["Accept-Encoding"] = acceptGzip
 	}
-	return b.rt.RoundTrip(r)
+	return l.c.Do(req)
 }

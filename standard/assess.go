@@ -218,16 +218,15 @@ func Assess(r *Rules, days []Daily, from, to time.Time, dust DustMask) Assessmen
 }
 
 // dayGather walks one pollutant's daily values of a period: it counts
-// the valid days per month (GB 3095 表4), collects the values for the mean
+// the valid days per month (GB 3095 表4) into the counts it is given, collects the values for the mean
 // and percentile, sums them and counts the days above the short-term
 // limit. It is its own function so that its loop keeps every counter in a
 // register.
 type dayGather struct {
-	p      Pollutant
-	month  []int32 // month index of each day
-	counts []int   // valid days per month
-	dust   []bool  // dust days whose values are deducted (nil: none)
-	rules  *Rules
+	p     Pollutant
+	month []int32 // month index of each day
+	dust  []bool  // dust days whose values are deducted (nil: none)
+	rules *Rules
 	// rounded: the period statistics use the published daily values.
 	rounded bool
 	lim     Conc // short-term (daily) limit, Missing when none
@@ -238,12 +237,12 @@ type dayGather struct {
 	sum     int64
 }
 
-func (g *dayGather) run(in []*Daily) {
+func (g *dayGather) run(in []*Daily, counts []int) {
 	if g.rounded && g.rules.CompareRounded && g.dust == nil && cap(g.vals) >= len(in) {
-		g.runRounded(in)
+		g.runRounded(in, counts)
 		return
 	}
-	p, counts, month, dust := g.p, g.counts, g.month, g.dust
+	p, month, dust := g.p, g.month, g.dust
 	rounded, lim, hasLim := g.rounded, g.lim, g.lim != Missing
 	compareRounded, dustValid := g.rules.CompareRounded, g.rules.DustDaysCountAsValid
 	vals, exacts := g.vals, g.exacts
@@ -291,8 +290,8 @@ func (g *dayGather) run(in []*Daily) {
 // runRounded is run in the default configuration (published daily values,
 // compared rounded, no dust deduction), with few enough live values for
 // the loop to stay in registers.
-func (g *dayGather) runRounded(in []*Daily) {
-	p, counts, month, lim := g.p, g.counts, g.month[:len(in)], g.lim
+func (g *dayGather) runRounded(in []*Daily, counts []int) {
+	p, month, lim := g.p, g.month[:len(in)], g.lim
 	vals := g.vals[:len(in)]
 	if p >= NumPollutants {
 		return
@@ -391,14 +390,18 @@ func assessPeriod(r *Rules, e Edition, in []*Daily, a0, b0 int32, deduct func(*D
 	for p := range Pollutant(NumPollutants) {
 		mc[p].init(a0, b0)
 		g := dayGather{
-			p: p, month: sc.month, counts: mc[p].counts(), rules: r,
+			p: p, month: sc.month, rules: r,
 			rounded: rounded, lim: short[p],
 			vals: sc.vals[p][:0], exacts: sc.exacts[p][:0],
 		}
 		if deduct != nil && (p == PM10 || p == PM25) {
 			g.dust = dustDay
 		}
-		g.run(in)
+		// The month counts stay outside dayGather: the struct's slices
+		// grow on the heap, and anything beside them would be assumed to
+		// leak there too, taking the counters (which live on the stack)
+		// with them.
+		g.run(in, mc[p].counts())
 		mc[p].total = g.total
 		sc.vals[p], sc.exacts[p] = g.vals, g.exacts
 		sum[p], exceed[p] = g.sum, g.exceed

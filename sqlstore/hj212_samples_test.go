@@ -2,11 +2,8 @@ package sqlstore
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -123,30 +120,12 @@ func TestSampleMigration(t *testing.T) {
 	}}}
 	if dsn := os.Getenv("LANTIAN_TEST_POSTGRES"); dsn != "" {
 		targets = append(targets, target{"postgres", postgresDialect, func(t *testing.T) (*sql.DB, string, string) {
-			var b [6]byte
-			rand.Read(b[:])
-			schema := "lantian_test_" + hex.EncodeToString(b[:])
-			admin, err := sql.Open("pgx", dsn)
+			storeURL := postgresTestSchema(t, dsn)
+			raw, err := sql.Open("pgx", storeURL)
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { admin.Close() })
-			if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
-			u, err := url.Parse(dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			q := u.Query()
-			q.Set("search_path", schema)
-			u.RawQuery = q.Encode()
-			raw, err := sql.Open("pgx", u.String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			return raw, u.String(), ""
+			return raw, storeURL, ""
 		}})
 	}
 	base := time.Date(2026, 11, 28, 8, 0, 0, 0, standard.Beijing)

@@ -66,7 +66,19 @@ func openSQLiteTest(t *testing.T) *DB {
 // with it as the search path; the schema is dropped afterwards.
 func openPostgresTest(t *testing.T, dsn string) *DB {
 	t.Helper()
-	ctx := context.Background()
+	db, err := Open(context.Background(), postgresTestSchema(t, dsn), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// postgresTestSchema creates a schema of a random name in the database of
+// dsn, drops it when the test ends, and returns dsn with the schema as its
+// search path.
+func postgresTestSchema(t *testing.T, dsn string) string {
+	t.Helper()
 	var b [6]byte
 	rand.Read(b[:])
 	schema := "lantian_test_" + hex.EncodeToString(b[:])
@@ -75,12 +87,10 @@ func openPostgresTest(t *testing.T, dsn string) *DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { admin.Close() })
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
 		t.Fatalf("create schema: %v", err)
 	}
-	t.Cleanup(func() {
-		admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-	})
+	t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -88,12 +98,7 @@ func openPostgresTest(t *testing.T, dsn string) *DB {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	db, err := Open(ctx, u.String(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return u.String()
 }
 
 var bj = standard.Beijing

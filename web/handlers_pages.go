@@ -53,7 +53,7 @@ func (s *Server) pageOverview(w http.ResponseWriter, r *http.Request) {
 		pm, pmValid := Cell{Text: "—"}, Cell{Text: "—"}
 		for _, it := range c.Items {
 			if it.Pollutant == "pm25" {
-				pm.Text, pmValid.Text = it.Value.String(), tr("label.valid")
+				pm.Text, pmValid.Text = pollutantText(it.Pollutant, it.Value), tr("label.valid")
 				if !it.Valid {
 					pm.Class, pm.Title = "insufficient", sprintf(tr("label.invalidvalue"), it.Coverage.Valid, it.Coverage.Expected)
 					pmValid = Cell{Text: tr("label.insufficient"), Class: "insufficient", Title: pm.Title}
@@ -121,7 +121,7 @@ func (s *Server) pageRealtime(w http.ResponseWriter, r *http.Request) {
 			}
 			row := []Cell{{Text: name, Href: link + v.Code}, {Text: v.AreaName}, {Text: v.Time}, {Text: aqi, Colour: v.Colour, Class: levelClass(v.Level)}, {Text: cat}, {Text: strings.Join(v.Primary, "、")}}
 			for _, p := range standard.Pollutants {
-				row = append(row, Cell{Text: v.Values[p.Code()].String()})
+				row = append(row, Cell{Text: v.Values[p.Code()].Text(p)})
 			}
 			t.Rows = append(t.Rows, row)
 		}
@@ -288,7 +288,7 @@ func (s *Server) pageDetail(w http.ResponseWriter, r *http.Request, kind string)
 			mult = *it.Multiple
 		}
 		cov := fmt.Sprintf("%d/%d", it.Coverage.Valid, it.Coverage.Expected)
-		row := cellsOf(itemLabel(it, tr), it.Value.String(), it.Limit.String(), it.Unit, comp, mult, cov, tr("label.valid"))
+		row := cellsOf(itemLabel(it, tr), pollutantText(it.Pollutant, it.Value), pollutantText(it.Pollutant, it.Limit), it.Unit, comp, mult, cov, tr("label.valid"))
 		if !it.Valid {
 			// Shown for information, marked, never judged; the export
 			// says the same in the validity column.
@@ -319,7 +319,7 @@ func (s *Server) pageDetail(w http.ResponseWriter, r *http.Request, kind string)
 		cells := []Cell{{Text: row.Date}, {Text: aqi, Colour: row.Colour, Class: levelClass(row.Level)}, {Text: cat}, {Text: strings.Join(row.Primary, "、")}}
 		allValid := true
 		for _, p := range standard.Pollutants {
-			c := Cell{Text: row.Values[p.Code()].String()}
+			c := Cell{Text: row.Values[p.Code()].Text(p)}
 			if !row.Valid[p.Code()] {
 				c.Class = "invalid"
 				allValid = false

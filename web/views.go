@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lantian-aq/lantian"
@@ -49,6 +50,34 @@ func (c Conc) String() string {
 		return "—"
 	}
 	return standard.Conc(c).String()
+}
+
+// Text formats the concentration of pollutant p as the standard publishes
+// it: with at least p's published decimals, so that CO reads "2.0" mg/m³
+// and not "2" ("—" when absent). Values with more decimals keep them.
+func (c Conc) Text(p standard.Pollutant) string {
+	s := c.String()
+	d := p.PublishedDecimals()
+	if standard.Conc(c) == standard.Missing || d <= 0 {
+		return s
+	}
+	have := 0
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		have = len(s) - i - 1
+	} else {
+		s += "."
+	}
+	return s + strings.Repeat("0", max(d-have, 0))
+}
+
+// pollutantText formats a concentration for the pollutant with the given
+// code (so2 … pm25; unknown codes as Conc.String).
+func pollutantText(code string, c Conc) string {
+	p, err := standard.ParsePollutant(code)
+	if err != nil {
+		return c.String()
+	}
+	return c.Text(p)
 }
 
 // beijingDay formats a date as 2019-06-30.

@@ -418,7 +418,7 @@ func (w *statusWriter) WriteHeader(code int) {
 		w.status = code
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.ResponseWriter.WriteHeader(code)
-		_, _ = io.WriteString(w.ResponseWriter, `{"error":{"code":"internal","message":"authorisation of the object was not checked"}}`)
+		_, _ = io.WriteString(w.ResponseWriter, `{"code":"internal","message":"authorisation of the object was not checked"}`+"\n")
 		w.ResponseWriter = discard{w.ResponseWriter}
 		return
 	}
@@ -499,8 +499,8 @@ func HTTPStatus(err error) int {
 	return http.StatusInternalServerError
 }
 
-// writeError answers with the JSON error shape of the API:
-// {"error":{"code":…,"message":…}}.
+// writeError answers with the JSON error shape of the whole API (the same
+// as the web package's): {"code":…,"message":…}.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status := HTTPStatus(err)
 	code, msg := lantian.ErrorCode(err), lantian.ErrorMessage(err)
@@ -519,7 +519,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		renderPage(w, status, "denied.html", map[string]any{"Status": status, "Message": msg})
 		return
 	}
-	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+	writeJSON(w, status, map[string]string{"code": code, "message": msg})
 }
 
 // WriteError answers a request with err as the API's JSON error, with the

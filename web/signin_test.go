@@ -73,9 +73,9 @@ func TestSignInRedirect(t *testing.T) {
 			}
 			if tc.status == http.StatusUnauthorized {
 				var e struct {
-					Error struct{ Code, Message string }
+					Code, Message string
 				}
-				if err := json.Unmarshal(b, &e); err != nil || e.Error.Code != "unauthenticated" || e.Error.Message == "" {
+				if err := json.Unmarshal(b, &e); err != nil || e.Code != "unauthenticated" || e.Message == "" {
 					t.Fatalf("401 body %q is not the API's JSON error (%v)", b, err)
 				}
 			}
@@ -230,13 +230,13 @@ func TestAuthErrorsMapped(t *testing.T) {
 				t.Fatalf("status %d, want %d", w.Code, tc.status)
 			}
 			var e struct {
-				Error struct{ Code, Message string }
+				Code, Message string
 			}
 			if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil {
 				t.Fatalf("body %q: %v", w.Body, err)
 			}
-			if e.Error.Code != tc.code || len(e.Error.Message) < 10 {
-				t.Fatalf("error %+v, want code %s and a message", e.Error, tc.code)
+			if e.Code != tc.code || len(e.Message) < 10 {
+				t.Fatalf("error %+v, want code %s and a message", e, tc.code)
 			}
 			if tc.header != "" && w.Header().Get(tc.header) == "" {
 				t.Errorf("no %s header", tc.header)

@@ -26,7 +26,7 @@ trap 'rm -rf "$work"; [ -n "${wt:-}" ] && git worktree remove --force "$wt" 2>/d
 count() { # count BINARY LABEL
   valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file="$work/cg.out" \
     "$1" -test.run '^$' -test.bench "$re" -test.benchtime "${n}x" >/dev/null 2>&1
-  cg_annotate "$work/cg.out" 2>/dev/null | awk -v u="$units" -v label="$2" '
+  cg_annotate --threshold=0 --auto=no "$work/cg.out" 2>/dev/null | awk -v u="$units" -v label="$2" '
     /file:function/ { on = 1; next }
     on && /^$/ { exit }
     on && /lantian-aq\/lantian\/standard\./ { gsub(",", "", $1); s += $1 }

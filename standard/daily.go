@@ -284,15 +284,7 @@ func roundedSubIndex(e Edition, it Item, unit uint32, lut []int16, v *Value, s *
 	}
 	s.Item, s.Conc, s.Status = it, c, IAQIOK
 	if c > 800*ConcScale && (it == O3_8H || it == SO2_1H) {
-		// Above-800 rules (表 notes b, c): see iaqiWhole.
-		switch {
-		case e.Is2026() && it == SO2_1H:
-			s.Value, s.Status = 200, IAQIFixed
-		case e.Is2026():
-			s.Value, s.Status = 300, IAQIFixed
-		default:
-			s.Value, s.Status = 0, IAQIAbove800
-		}
+		s.Value, s.Status = above800(e, it)
 		return
 	}
 	if u < uint32(len(lut)) {

@@ -261,14 +261,7 @@ func iaqiRatio(e Edition, it Item, num, den int64, round bool) SubIndex {
 	// Special rules above 800 µg/m³ (表 notes b, c).
 	if it == SO2_1H || it == O3_8H {
 		if num > 800*ConcScale*den {
-			switch {
-			case e.Is2026() && it == SO2_1H:
-				s.Value, s.Status = 200, IAQIFixed
-			case e.Is2026():
-				s.Value, s.Status = 300, IAQIFixed
-			default:
-				s.Value, s.Status = 0, IAQIAbove800
-			}
+			s.Value, s.Status = above800(e, it)
 			return s
 		}
 	}
@@ -338,14 +331,7 @@ func iaqiWhole(e Edition, it Item, p Pollutant, num int64, round bool) (s SubInd
 	unit := 2 * half
 	s = SubIndex{Item: it, Conc: Conc(u * unit), Status: IAQIOK}
 	if (it == SO2_1H || it == O3_8H) && u*unit > 800*ConcScale {
-		switch {
-		case e.Is2026() && it == SO2_1H:
-			s.Value, s.Status = 200, IAQIFixed
-		case e.Is2026():
-			s.Value, s.Status = 300, IAQIFixed
-		default:
-			s.Value, s.Status = 0, IAQIAbove800
-		}
+		s.Value, s.Status = above800(e, it)
 		return s, true
 	}
 	lut := iaqiLUT[tableIndex(e)][it]
@@ -355,6 +341,20 @@ func iaqiWhole(e Edition, it Item, p Pollutant, num int64, round bool) (s SubInd
 	}
 	s.Value, s.Status = 500, IAQIOverRange
 	return s, true
+}
+
+// above800 is the sub-index of SO2 1-hour or O3 8-hour above 800 µg/m³
+// (表 notes b, c): HJ 633-2026 fixes it at 200 (SO2) or 300 (O3); HJ
+// 633-2012 does not compute it (the value comes from another indicator).
+func above800(e Edition, it Item) (int, IAQIStatus) {
+	switch {
+	case e.Is2026() && it == SO2_1H:
+		return 200, IAQIFixed
+	case e.Is2026():
+		return 300, IAQIFixed
+	default:
+		return 0, IAQIAbove800
+	}
 }
 
 // ceilDiv is ⌈n/d⌉ for n ≥ 0, d > 0.

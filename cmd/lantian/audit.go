@@ -28,21 +28,10 @@ const auditUsage = `Usage:
                          the newest entries first`
 
 func runAudit(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, auditUsage)
-		return errUsage
-	}
-	switch args[0] {
-	case "verify":
-		return runAuditVerify(args[1:], stdout, stderr)
-	case "list":
-		return runAuditList(args[1:], stdout, stderr)
-	case "-h", "--help", "help":
-		fmt.Fprintln(stderr, auditUsage)
-		return nil
-	}
-	fmt.Fprintf(stderr, "lantian audit: unknown subcommand %q\n%s\n", args[0], auditUsage)
-	return errUsage
+	return dispatch("audit", auditUsage, args, stdout, stderr, map[string]subcommand{
+		"verify": runAuditVerify,
+		"list":   runAuditList,
+	})
 }
 
 func runAuditVerify(args []string, stdout, stderr io.Writer) error {

@@ -88,23 +88,13 @@ func parseDeviceUnits(s string) (map[standard.Pollutant]hj212.Unit, error) {
 }
 
 func runDevice(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, deviceUsage)
-		return errUsage
-	}
-	switch args[0] {
-	case "add":
-		return runDeviceAdd(args[1:], stdout, stderr)
-	case "list":
-		return runDeviceList(args[1:], stdout, stderr)
-	case "disable", "enable", "remove":
-		return runDeviceChange(args[0], args[1:], stdout, stderr)
-	case "-h", "--help", "help":
-		fmt.Fprintln(stderr, deviceUsage)
-		return nil
-	}
-	fmt.Fprintf(stderr, "lantian device: unknown subcommand %q\n%s\n", args[0], deviceUsage)
-	return errUsage
+	return dispatch("device", deviceUsage, args, stdout, stderr, map[string]subcommand{
+		"add":     runDeviceAdd,
+		"list":    runDeviceList,
+		"disable": named("disable", runDeviceChange),
+		"enable":  named("enable", runDeviceChange),
+		"remove":  named("remove", runDeviceChange),
+	})
 }
 
 func runDeviceAdd(args []string, stdout, stderr io.Writer) error {

@@ -162,3 +162,34 @@ func splitList(s string) []string {
 	}
 	return out
 }
+
+// subcommand runs one subcommand of a command group with the arguments
+// after its name.
+type subcommand func(args []string, stdout, stderr io.Writer) error
+
+// dispatch runs the subcommand of group (audit, device, plan, user, token)
+// named by args[0], printing usage for help and for a missing or unknown
+// name (errUsage: exit status 2).
+func dispatch(group, usage string, args []string, stdout, stderr io.Writer, subs map[string]subcommand) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return errUsage
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		fmt.Fprintln(stderr, usage)
+		return nil
+	}
+	run, ok := subs[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "lantian %s: unknown subcommand %q\n%s\n", group, args[0], usage)
+		return errUsage
+	}
+	return run(args[1:], stdout, stderr)
+}
+
+// named adapts a subcommand that serves several names (enable/disable…)
+// and needs to know which one it was called by.
+func named(name string, run func(name string, args []string, stdout, stderr io.Writer) error) subcommand {
+	return func(args []string, stdout, stderr io.Writer) error { return run(name, args, stdout, stderr) }
+}

@@ -22,23 +22,11 @@ const planUsage = `Usage:
                                              array of reports and export it`
 
 func runPlan(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, planUsage)
-		return errUsage
-	}
-	switch args[0] {
-	case "check":
-		return runPlanCheck(args[1:], stdout, stderr)
-	case "show":
-		return runPlanShow(args[1:], stdout, stderr)
-	case "ledger":
-		return runPlanLedger(args[1:], stdout, stderr)
-	case "-h", "--help", "help":
-		fmt.Fprintln(stderr, planUsage)
-		return nil
-	}
-	fmt.Fprintf(stderr, "lantian plan: unknown subcommand %q\n%s\n", args[0], planUsage)
-	return errUsage
+	return dispatch("plan", planUsage, args, stdout, stderr, map[string]subcommand{
+		"check":  runPlanCheck,
+		"show":   runPlanShow,
+		"ledger": runPlanLedger,
+	})
 }
 
 func runPlanCheck(args []string, stdout, stderr io.Writer) error {

@@ -64,25 +64,13 @@ func openAuth(ctx context.Context, sf storeFlags) (*sqlstore.DB, *auth.Service, 
 }
 
 func runUser(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, userUsage)
-		return errUsage
-	}
-	switch args[0] {
-	case "add":
-		return runUserAdd(args[1:], stdout, stderr)
-	case "list":
-		return runUserList(args[1:], stdout, stderr)
-	case "disable", "enable":
-		return runUserDisable(args[0], args[1:], stdout, stderr)
-	case "passwd":
-		return runUserPasswd(args[1:], stdout, stderr)
-	case "-h", "--help", "help":
-		fmt.Fprintln(stderr, userUsage)
-		return nil
-	}
-	fmt.Fprintf(stderr, "lantian user: unknown subcommand %q\n%s\n", args[0], userUsage)
-	return errUsage
+	return dispatch("user", userUsage, args, stdout, stderr, map[string]subcommand{
+		"add":     runUserAdd,
+		"list":    runUserList,
+		"disable": named("disable", runUserDisable),
+		"enable":  named("enable", runUserDisable),
+		"passwd":  runUserPasswd,
+	})
 }
 
 // readPassword returns the first line of passwordInput, or a generated
@@ -272,23 +260,11 @@ func runUserPasswd(args []string, stdout, stderr io.Writer) error {
 }
 
 func runToken(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, tokenUsage)
-		return errUsage
-	}
-	switch args[0] {
-	case "create":
-		return runTokenCreate(args[1:], stdout, stderr)
-	case "list":
-		return runTokenList(args[1:], stdout, stderr)
-	case "revoke":
-		return runTokenRevoke(args[1:], stdout, stderr)
-	case "-h", "--help", "help":
-		fmt.Fprintln(stderr, tokenUsage)
-		return nil
-	}
-	fmt.Fprintf(stderr, "lantian token: unknown subcommand %q\n%s\n", args[0], tokenUsage)
-	return errUsage
+	return dispatch("token", tokenUsage, args, stdout, stderr, map[string]subcommand{
+		"create": runTokenCreate,
+		"list":   runTokenList,
+		"revoke": runTokenRevoke,
+	})
 }
 
 func runTokenCreate(args []string, stdout, stderr io.Writer) error {

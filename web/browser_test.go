@@ -32,13 +32,12 @@ func chromiumPath(t *testing.T) string {
 	return p
 }
 
-// TestBrowser opens every dashboard page in a real Chromium, checks the key
-// numbers against the API, switches the language, downloads an export and
-// keeps screenshots in testdata/screenshots/ as artefacts.
-func TestBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
+// startBrowser starts a headless Chromium for one test and returns its
+// context, bounded by timeout from when the browser is up, and the
+// directory the screenshots go to (testdata/screenshots, kept as CI
+// artefacts). The browser stops when the test ends.
+func startBrowser(t *testing.T, timeout time.Duration) (context.Context, string) {
+	t.Helper()
 	exe := chromiumPath(t)
 	shots := filepath.Join("..", "testdata", "screenshots")
 	if err := os.MkdirAll(shots, 0o755); err != nil {
@@ -50,16 +49,27 @@ func TestBrowser(t *testing.T) {
 		chromedp.NoFirstRun, chromedp.Flag("disable-sync", true), chromedp.WindowSize(1400, 1000),
 	}
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
+	t.Cleanup(cancel)
 	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
+	t.Cleanup(cancel)
 	// Start the browser on the plain context (a timeout on the first run
 	// would stop the browser), then bound the rest.
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel = context.WithTimeout(ctx, 3*time.Minute)
-	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, timeout)
+	t.Cleanup(cancel)
+	return ctx, shots
+}
+
+// TestBrowser opens every dashboard page in a real Chromium, checks the key
+// numbers against the API, switches the language, downloads an export and
+// keeps screenshots in testdata/screenshots/ as artefacts.
+func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	ctx, shots := startBrowser(t, 3*time.Minute)
 
 	do := func(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,40 +19,16 @@ func TestBrowserRoles(t *testing.T) {
 	}
 	chromiumPath(t) // skip before the server is set up
 	authServer(t)
-	ctx, shots := startBrowser(t, time.Minute)
-	do := func(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	text := func(t *testing.T, sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("%s: %v", sel, err)
-		}
-		return strings.TrimSpace(v)
-	}
+	b := startBrowser(t, time.Minute)
+	do, text, shot, wait := b.do, b.text, b.shot, visible
 	location := func(t *testing.T) string {
 		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Location())
+		v, err := chromedp.Run(b.ctx, chromedp.Location())
 		if err != nil {
 			t.Fatal(err)
 		}
 		return strings.TrimPrefix(v, authHTTP.URL)
 	}
-	shot := func(t *testing.T, name string) {
-		t.Helper()
-		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, name+".png"), buf, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	wait := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.WaitVisible(chromedp.CSS(sel)) }
 	signIn := func(t *testing.T, login, password string) {
 		t.Helper()
 		do(t, wait(`#login`),

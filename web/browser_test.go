@@ -32,11 +32,19 @@ func chromiumPath(t *testing.T) string {
 	return p
 }
 
-// startBrowser starts a headless Chromium for one test and returns its
-// context, bounded by timeout from when the browser is up, and the
-// directory the screenshots go to (testdata/screenshots, kept as CI
-// artefacts). The browser stops when the test ends.
-func startBrowser(t *testing.T, timeout time.Duration) (context.Context, string) {
+// browserSession is the Chromium tab of one browser test with the steps
+// the tests share; each step fails the test on error.
+type browserSession struct {
+	ctx    context.Context
+	shots  string        // screenshots directory
+	settle time.Duration // wait before a screenshot (chart animations)
+}
+
+// startBrowser starts a headless Chromium for one test; its context is
+// bounded by timeout from when the browser is up, and its screenshots go
+// to testdata/screenshots (kept as CI artefacts). The browser stops when
+// the test ends.
+func startBrowser(t *testing.T, timeout time.Duration) *browserSession {
 	t.Helper()
 	exe := chromiumPath(t)
 	shots := filepath.Join("..", "testdata", "screenshots")
@@ -59,7 +67,62 @@ func startBrowser(t *testing.T, timeout time.Duration) (context.Context, string)
 	}
 	ctx, cancel = context.WithTimeout(ctx, timeout)
 	t.Cleanup(cancel)
-	return ctx, shots
+	return &browserSession{ctx: ctx, shots: shots}
+}
+
+func (b *browserSession) do(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// text is the trimmed text of the first element matching sel.
+func (b *browserSession) text(t *testing.T, sel string) string {
+	t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("%s: %v", sel, err)
+	}
+	return strings.TrimSpace(v)
+}
+
+// eval is the string a script evaluates to.
+func (b *browserSession) eval(t *testing.T, js string) string {
+	t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](js))
+	if err != nil {
+		t.Fatalf("%s: %v", js, err)
+	}
+	return v
+}
+
+// count is the number of elements matching sel.
+func (b *browserSession) count(t *testing.T, sel string) int {
+	t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+strconv.Quote(sel)+`).length`))
+	if err != nil {
+		t.Fatalf("%s: %v", sel, err)
+	}
+	return v
+}
+
+// shot saves a full-page screenshot as testdata/screenshots/NAME.png.
+func (b *browserSession) shot(t *testing.T, name string) {
+	t.Helper()
+	time.Sleep(b.settle)
+	buf, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100)) // quality 100 gives a PNG
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(b.shots, name+".png"), buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// visible waits until an element matching sel is visible.
+func visible(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.WaitVisible(chromedp.CSS(sel))
 }
 
 // TestBrowser opens every dashboard page in a real Chromium, checks the key
@@ -69,42 +132,10 @@ func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
-	ctx, shots := startBrowser(t, 3*time.Minute)
-
-	do := func(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	text := func(t *testing.T, sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("%s: %v", sel, err)
-		}
-		return strings.TrimSpace(v)
-	}
-	count := func(t *testing.T, sel string) int {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+strconv.Quote(sel)+`).length`))
-		if err != nil {
-			t.Fatalf("%s: %v", sel, err)
-		}
-		return v
-	}
-	shot := func(t *testing.T, name string) {
-		t.Helper()
-		time.Sleep(700 * time.Millisecond)                          // let chart animations finish
-		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 gives a PNG
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, name+".png"), buf, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	wait := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.WaitVisible(chromedp.CSS(sel)) }
+	b := startBrowser(t, 3*time.Minute)
+	b.settle = 700 * time.Millisecond // let chart animations finish
+	ctx := b.ctx
+	do, text, count, shot, wait := b.do, b.text, b.count, b.shot, visible
 	apiJSON := func(path string, v any) {
 		t.Helper()
 		_, b := get(t, path)

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -35,41 +34,9 @@ func TestBrowserLedger(t *testing.T) {
 	base := ledgerServer(t)
 	ledgerClock.SetDay("2024-12-20")
 	downloads := t.TempDir()
-	ctx, shots := startBrowser(t, 3*time.Minute)
-
-	do := func(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	eval := func(t *testing.T, js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("%s: %v", js, err)
-		}
-		return v
-	}
-	count := func(t *testing.T, sel string) int {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+strconv.Quote(sel)+`).length`))
-		if err != nil {
-			t.Fatalf("%s: %v", sel, err)
-		}
-		return v
-	}
-	shot := func(t *testing.T, name string) {
-		t.Helper()
-		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, name+".png"), buf, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	wait := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.WaitVisible(chromedp.CSS(sel)) }
+	b := startBrowser(t, 3*time.Minute)
+	ctx := b.ctx
+	do, eval, count, shot, wait := b.do, b.eval, b.count, b.shot, visible
 	signIn := func(t *testing.T, login string) {
 		t.Helper()
 		do(t, wait(`#login`),

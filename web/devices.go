@@ -11,7 +11,6 @@ import (
 
 	"github.com/lantian-aq/lantian"
 	"github.com/lantian-aq/lantian/auth"
-	"github.com/lantian-aq/lantian/hj212"
 	"github.com/lantian-aq/lantian/hj212/gateway"
 	"github.com/lantian-aq/lantian/standard"
 )
@@ -33,13 +32,7 @@ type DeviceView struct {
 }
 
 func deviceView(r gateway.Registration) DeviceView {
-	v := DeviceView{MN: r.MN, Station: r.Station, ST: r.ST, Disabled: r.Disabled}
-	for p, u := range r.Units {
-		if v.Units == nil {
-			v.Units = map[string]string{}
-		}
-		v.Units[p.Code()] = u.String()
-	}
+	v := DeviceView{MN: r.MN, Station: r.Station, ST: r.ST, Disabled: r.Disabled, Units: gateway.UnitCodes(r.Units)}
 	if !r.Updated.IsZero() {
 		v.Updated = r.Updated.In(standard.Beijing).Format(time.RFC3339)
 	}
@@ -90,21 +83,13 @@ func (in *deviceInput) apply(d *gateway.Device) error {
 		d.ST = *in.ST
 	}
 	if in.Units != nil {
-		d.Units = nil
-		for code, us := range *in.Units {
-			p, err := standard.ParsePollutant(code)
-			if err != nil {
-				return badRequest("units: %v", err)
-			}
-			u, err := hj212.ParseUnit(us)
-			if err != nil {
-				return badRequest("units.%s: %v", code, err)
-			}
-			if d.Units == nil {
-				d.Units = map[standard.Pollutant]hj212.Unit{}
-			}
-			d.Units[p] = u
+		units, err := gateway.UnitsOf(*in.Units)
+		if ue, ok := errors.AsType[*gateway.UnitError](err); ok {
+			return badRequest("units.%s: %v", ue.Code, ue.Err)
+		} else if err != nil {
+			return badRequest("units: %v", err)
 		}
+		d.Units = units
 	}
 	if err := gateway.CheckRegistration(*d); err != nil {
 		return badRequest("%v", err)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/lantian-aq/lantian"
 	"github.com/lantian-aq/lantian/auth"
-	"github.com/lantian-aq/lantian/hj212"
 	"github.com/lantian-aq/lantian/hj212/gateway"
 	"github.com/lantian-aq/lantian/standard"
 )
@@ -48,43 +47,12 @@ type deviceView struct {
 }
 
 func viewOfRegistration(r gateway.Registration) deviceView {
-	v := deviceView{MN: r.MN, Station: r.Station, ST: r.ST, Disabled: r.Disabled}
-	for p, u := range r.Units {
-		if v.Units == nil {
-			v.Units = map[string]string{}
-		}
-		v.Units[p.Code()] = u.String()
-	}
+	v := deviceView{MN: r.MN, Station: r.Station, ST: r.ST, Disabled: r.Disabled, Units: gateway.UnitCodes(r.Units)}
 	if !r.Updated.IsZero() {
 		t := r.Updated.In(standard.Beijing)
 		v.Updated = &t
 	}
 	return v
-}
-
-// parseDeviceUnits reads "so2=mg/m3;pm25=ug/m3" (the units column of the
-// devices CSV).
-func parseDeviceUnits(s string) (map[standard.Pollutant]hj212.Unit, error) {
-	if strings.TrimSpace(s) == "" {
-		return nil, nil
-	}
-	out := map[standard.Pollutant]hj212.Unit{}
-	for _, kv := range strings.Split(s, ";") {
-		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
-		if !ok {
-			return nil, fmt.Errorf("--units: %q is not pollutant=unit (e.g. so2=mg/m3)", kv)
-		}
-		p, err := standard.ParsePollutant(strings.TrimSpace(k))
-		if err != nil {
-			return nil, fmt.Errorf("--units: %w", err)
-		}
-		u, err := hj212.ParseUnit(strings.TrimSpace(v))
-		if err != nil {
-			return nil, fmt.Errorf("--units: %s: %w", k, err)
-		}
-		out[p] = u
-	}
-	return out, nil
 }
 
 func runDevice(args []string, stdout, stderr io.Writer) error {
@@ -115,9 +83,9 @@ func runDeviceAdd(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
-	u, err := parseDeviceUnits(*units)
+	u, err := gateway.ParseUnits(*units)
 	if err != nil {
-		return err
+		return fmt.Errorf("--units: %w", err)
 	}
 	d := gateway.Device{MN: *mn, Password: *pw, Station: *station, ST: *st, Units: u}
 	if err := gateway.CheckRegistration(d); err != nil {

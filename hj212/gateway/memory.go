@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/lantian-aq/lantian"
-	"github.com/lantian-aq/lantian/hj212"
 	"github.com/lantian-aq/lantian/standard"
 )
 
@@ -98,24 +97,11 @@ func ReadDevicesCSV(r io.Reader, name string) ([]Device, error) {
 		if d.MN == "" || d.Station == "" {
 			return nil, fmt.Errorf("%s:%d: mn and station must not be empty", name, line)
 		}
-		if u := get(rec, "units"); u != "" {
-			d.Units = map[standard.Pollutant]hj212.Unit{}
-			for _, kv := range strings.Split(u, ";") {
-				k, v, ok := strings.Cut(kv, "=")
-				if !ok {
-					return nil, fmt.Errorf("%s:%d: units: %q is not pollutant=unit", name, line, kv)
-				}
-				p, err := standard.ParsePollutant(k)
-				if err != nil {
-					return nil, fmt.Errorf("%s:%d: units: %w", name, line, err)
-				}
-				unit, err := hj212.ParseUnit(v)
-				if err != nil {
-					return nil, fmt.Errorf("%s:%d: units: %w", name, line, err)
-				}
-				d.Units[p] = unit
-			}
+		units, err := ParseUnits(get(rec, "units"))
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: units: %w", name, line, err)
 		}
+		d.Units = units
 		out = append(out, d)
 	}
 }

@@ -32,6 +32,8 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/lantian-aq/lantian"
@@ -191,4 +193,69 @@ type Event struct {
 	Received time.Time
 	DataTime time.Time // zero when the packet had none
 	CP       []hj212.Field
+}
+
+// ParseUnits reads the units a device sends, written as pollutant=unit
+// pairs separated by semicolons ("so2=mg/m3;pm25=ug/m3"), the form of the
+// devices CSV and of `lantian device add --units`. Empty text is no
+// override.
+func ParseUnits(s string) (map[standard.Pollutant]hj212.Unit, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	m := map[string]string{}
+	for _, kv := range strings.Split(s, ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if !ok {
+			return nil, fmt.Errorf("%q is not pollutant=unit (e.g. so2=mg/m3)", kv)
+		}
+		m[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	return UnitsOf(m)
+}
+
+// UnitsOf reads units keyed by pollutant code (so2 … pm25), as the API
+// carries them; an empty map is no override.
+func UnitsOf(codes map[string]string) (map[standard.Pollutant]hj212.Unit, error) {
+	var out map[standard.Pollutant]hj212.Unit
+	for code, us := range codes {
+		p, err := standard.ParsePollutant(code)
+		if err != nil {
+			return nil, err
+		}
+		u, err := hj212.ParseUnit(us)
+		if err != nil {
+			return nil, &UnitError{Code: code, Err: err}
+		}
+		if out == nil {
+			out = map[standard.Pollutant]hj212.Unit{}
+		}
+		out[p] = u
+	}
+	return out, nil
+}
+
+// UnitError is a unit that could not be read, with the code of the
+// pollutant it was given for (so that the API can name the field).
+type UnitError struct {
+	Code string
+	Err  error
+}
+
+func (e *UnitError) Error() string { return e.Code + ": " + e.Err.Error() }
+
+// Unwrap returns the parse error.
+func (e *UnitError) Unwrap() error { return e.Err }
+
+// UnitCodes returns the units keyed by pollutant code, as the API and the
+// audit log show them (nil when there is no override).
+func UnitCodes(units map[standard.Pollutant]hj212.Unit) map[string]string {
+	var out map[string]string
+	for p, u := range units {
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[p.Code()] = u.String()
+	}
+	return out
 }

@@ -420,15 +420,21 @@ const obsCols = `station, t, so2, no2, co, o3, pm10, pm25, flags, audit, source,
 
 // upsertSQL is the multi-row upsert of n rows.
 func upsertSQL(n int) string {
+	return insertRows(n, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)") + upsertTail
+}
+
+// insertRows is an INSERT of n rows of observation, each row the VALUES
+// tuple given.
+func insertRows(n int, row string) string {
 	var q strings.Builder
+	q.Grow(40 + len(obsCols) + n*(len(row)+2))
 	q.WriteString(`INSERT INTO observation (` + obsCols + `) VALUES `)
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			q.WriteString(", ")
 		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)")
+		q.WriteString(row)
 	}
-	q.WriteString(upsertTail)
 	return q.String()
 }
 
@@ -561,16 +567,7 @@ func (w *hourWriter) plainSQL(n int) string {
 		run = strconv.FormatInt(w.run.Int64, 10)
 	}
 	tail := ", " + strconv.FormatInt(w.source, 10) + ", " + run + ", ?, " + strconv.FormatInt(w.now.Unix(), 10) + ", 1)"
-	var q strings.Builder
-	q.WriteString(`INSERT INTO observation (` + obsCols + `) VALUES `)
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?")
-		q.WriteString(tail)
-	}
-	return q.String()
+	return insertRows(n, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?"+tail)
 }
 
 // insertFresh inserts station-hours known not to be stored. Should one be

@@ -145,18 +145,15 @@ type Assessment struct {
 func Assess(r *Rules, days []Daily, from, to time.Time, dust DustMask) Assessment {
 	r = orDefault(r)
 	a0, b0 := DayNumber(from), DayNumber(to)
-	e := r.EditionForPeriod(from, to)
-	as := Assessment{
-		From: DayFromNumber(a0), To: DayFromNumber(b0),
-		Edition: e, EditionName: e.Name(), LimitStandard: e.LimitStandard(),
-		AssessmentStandard: e.AssessmentStandard(),
-	}
-	if b0 >= a0 {
-		as.Days = int(b0 - a0 + 1)
-	}
 	sc := getScratch(len(days), b0-a0+1)
-	defer putScratch(sc)
-	in := sc.in
+	defer scratchPool.Put(sc)
+	rows := sc.reset(len(days), needExact(r))
+	station := ""
+	var mc monthCounter
+	mc.init(a0, b0)
+	// Days usually come in calendar order: the month of the previous day
+	// is reused while the day stays inside it.
+	var lo, hi, idx int32 = 1, 0, 0
 	for i := range days {
 		d := &days[i]
 		if d.Day < a0 || d.Day > b0 {
@@ -168,35 +165,94 @@ func Assess(r *Rules, days []Daily, from, to time.Time, dust DustMask) Assessmen
 			continue
 		}
 		sc.seen[k/64] |= 1 << (k % 64)
-		if as.Station == "" {
-			as.Station = d.Station
+		if station == "" {
+			station = d.Station
 		}
-		in = append(in, d)
-		if d.Dust || (len(dust) > 0 && dust.Has(d.Day)) {
-			as.DustDays++
-		}
-	}
-	sc.in = in
-	var mc monthCounter
-	mc.init(a0, b0)
-	// Days usually come in calendar order: the month of the previous day
-	// is reused while the day stays inside it.
-	var lo, hi, idx int32 = 1, 0, 0
-	for _, d := range in {
 		if d.Day < lo || d.Day > hi {
 			y, m, _ := civil(d.Day)
 			lo = dayNum(y, m, 1)
 			hi = lo + int32(daysInMonth(y, m)) - 1
 			idx = mc.monthIndex(d.Day)
 		}
-		sc.month = append(sc.month, idx)
+		rows.addDaily(r, d, idx, d.Dust || (len(dust) > 0 && dust.Has(d.Day)))
 	}
-	isDust := func(d *Daily) bool { return d.Dust || dust.Has(d.Day) }
-	as.WithDust = assessPeriod(r, e, in, a0, b0, nil, sc)
+	return assessRows(r, station, a0, b0, rows, sc)
+}
+
+// needExact reports whether the period statistics of r read the exact
+// daily values rather than the published ones.
+func needExact(r *Rules) bool { return !r.PeriodFromRoundedDaily || !r.CompareRounded }
+
+// dayRows is the compact form of the days a period assessment reads, one
+// row per day in no particular order: what HJ 663 takes from each day is
+// its published daily values and its daily AQI, a few bytes, rather than
+// the whole Daily.
+type dayRows struct {
+	n     int
+	month []int32 // month index from the period's first month
+	// val holds each pollutant's published daily value (MDA8 for O3),
+	// Missing where the day's value is not valid; exact the exact values
+	// (Den 0 where not valid), filled only when needExact.
+	val   [NumPollutants][]Conc
+	exact [NumPollutants][]Ratio
+	aqi   []aqiRow
+	dust  []bool // dust-affected days
+	dusty int    // how many
+}
+
+// aqiRow is what the period statistics read of a daily AQI.
+type aqiRow struct {
+	aqi     int16
+	level   Level
+	primary PollutantSet
+	// ok: the day counts in the AQI-day statistics (aqiDayValid).
+	ok bool
+}
+
+// addDaily appends the row of day d.
+func (rows *dayRows) addDaily(r *Rules, d *Daily, month int32, dust bool) {
+	k := rows.n
+	rows.n++
+	for p := range rows.val {
+		v := &d.Values[p]
+		c := Missing
+		if v.valid() {
+			c = v.Rounded
+		}
+		rows.val[p][k] = c
+		if rows.exact[p] != nil {
+			q := Ratio{}
+			if v.valid() {
+				q = v.Exact
+			}
+			rows.exact[p][k] = q
+		}
+	}
+	rows.aqi[k] = aqiRow{aqi: int16(d.AQI.AQI), level: d.AQI.Level, primary: d.AQI.Primary, ok: aqiDayValid(r, &d.AQI)}
+	rows.month[k] = month
+	rows.dust[k] = dust
+	if dust {
+		rows.dusty++
+	}
+}
+
+// assessRows is Assess on the rows of the days inside a0 … b0.
+func assessRows(r *Rules, station string, a0, b0 int32, rows *dayRows, sc *scratch) Assessment {
+	e := r.EditionForPeriod(DayFromNumber(a0), DayFromNumber(b0))
+	as := Assessment{
+		Station: station, From: DayFromNumber(a0), To: DayFromNumber(b0),
+		Edition: e, EditionName: e.Name(), LimitStandard: e.LimitStandard(),
+		AssessmentStandard: e.AssessmentStandard(),
+		DustDays:           rows.dusty,
+	}
+	if b0 >= a0 {
+		as.Days = int(b0 - a0 + 1)
+	}
+	as.WithDust = assessPeriod(r, e, rows, a0, b0, false, sc)
 	if as.DustDays == 0 {
 		as.DustDeducted = as.WithDust
 	} else {
-		as.DustDeducted = assessPeriod(r, e, in, a0, b0, isDust, sc)
+		as.DustDeducted = assessPeriod(r, e, rows, a0, b0, true, sc)
 	}
 	as.Official = as.WithDust
 	if r.DustDeductConcentrations {
@@ -218,18 +274,21 @@ func Assess(r *Rules, days []Daily, from, to time.Time, dust DustMask) Assessmen
 }
 
 // dayGather walks one pollutant's daily values of a period: it counts
-// the valid days per month (GB 3095 表4) into the counts it is given, collects the values for the mean
-// and percentile, sums them and counts the days above the short-term
-// limit. It is its own function so that its loop keeps every counter in a
-// register.
+// the valid days per month (GB 3095 表4) into the counts it is given,
+// collects the values for the mean and percentile, sums them and counts
+// the days above the short-term limit. It is its own function so that its
+// loop keeps every counter in a register.
 type dayGather struct {
-	p     Pollutant
 	month []int32 // month index of each day
 	dust  []bool  // dust days whose values are deducted (nil: none)
 	rules *Rules
 	// rounded: the period statistics use the published daily values.
 	rounded bool
 	lim     Conc // short-term (daily) limit, Missing when none
+	// in and inExact are the rows' values (inExact nil unless needExact);
+	// vals and exacts receive the valid ones.
+	in      []Conc
+	inExact []Ratio
 	vals    []Conc
 	exacts  []Ratio
 	total   int
@@ -237,20 +296,24 @@ type dayGather struct {
 	sum     int64
 }
 
-func (g *dayGather) run(in []*Daily, counts []int) {
-	if g.rounded && g.rules.CompareRounded && g.dust == nil && cap(g.vals) >= len(in) {
-		g.runRounded(in, counts)
+func (g *dayGather) run(counts []int) {
+	if g.rounded && g.rules.CompareRounded && g.dust == nil && cap(g.vals) >= len(g.in) {
+		g.runRounded(counts)
 		return
 	}
-	p, month, dust := g.p, g.month, g.dust
+	month, dust := g.month, g.dust
 	rounded, lim, hasLim := g.rounded, g.lim, g.lim != Missing
 	compareRounded, dustValid := g.rules.CompareRounded, g.rules.DustDaysCountAsValid
 	vals, exacts := g.vals, g.exacts
 	var total, ex int
 	var sum int64
-	for k, d := range in {
-		v := &d.Values[p]
-		if !v.valid() {
+	for k, c := range g.in {
+		var q Ratio
+		if g.inExact != nil {
+			if q = g.inExact[k]; q.Den == 0 {
+				continue
+			}
+		} else if c == Missing {
 			continue
 		}
 		m := month[k]
@@ -268,18 +331,18 @@ func (g *dayGather) run(in []*Daily, counts []int) {
 		}
 		total++
 		if rounded {
-			vals = append(vals, v.Rounded)
-			sum += int64(v.Rounded)
+			vals = append(vals, c)
+			sum += int64(c)
 		} else {
-			exacts = append(exacts, v.Exact)
+			exacts = append(exacts, q)
 		}
 		if hasLim {
 			// The daily value is already rounded for publication.
 			if compareRounded {
-				if v.Rounded > lim {
+				if c > lim {
 					ex++
 				}
-			} else if v.Exact.Cmp(int64(lim)) > 0 {
+			} else if q.Cmp(int64(lim)) > 0 {
 				ex++
 			}
 		}
@@ -290,27 +353,26 @@ func (g *dayGather) run(in []*Daily, counts []int) {
 // runRounded is run in the default configuration (published daily values,
 // compared rounded, no dust deduction), with few enough live values for
 // the loop to stay in registers.
-func (g *dayGather) runRounded(in []*Daily, counts []int) {
-	p, month, lim := g.p, g.month[:len(in)], g.lim
-	vals := g.vals[:len(in)]
-	if p >= NumPollutants {
-		return
+func (g *dayGather) runRounded(counts []int) {
+	in := g.in
+	month, vals := g.month[:len(in)], g.vals[:len(in)]
+	lim := g.lim
+	if lim == Missing {
+		lim = MaxConc // no limit: nothing valid is above it
 	}
 	n, ex := 0, 0
 	var sum int64
-	for k, d := range in {
-		v := &d.Values[p]
-		if !v.valid() {
+	for k, c := range in {
+		if c == Missing {
 			continue
 		}
 		if m := month[k]; m >= 0 && int(m) < len(counts) {
 			counts[m]++
 		}
-		c := v.Rounded
 		vals[n] = c
 		n++
 		sum += int64(c)
-		if c > lim && lim != Missing {
+		if c > lim {
 			ex++
 		}
 	}
@@ -318,33 +380,33 @@ func (g *dayGather) runRounded(in []*Daily, counts []int) {
 }
 
 // scratch holds the working buffers of Assess, recycled through
-// scratchPool so that assessing many stations allocates nothing: the days
-// of the period, a bit set of the days seen, each day's month index and the
-// six pollutants' daily values. Nothing in a result points into it.
+// scratchPool so that assessing many stations allocates nothing: a bit set
+// of the days seen, the rows of the period's days, and each pollutant's
+// valid values. Nothing in a result points into it.
 type scratch struct {
-	in     []*Daily
-	seen   []uint64
-	month  []int32
-	vals   [NumPollutants][]Conc
-	exacts [NumPollutants][]Ratio
-	dust   []bool
+	seen     []uint64
+	rows     dayRows
+	vals     [NumPollutants][]Conc
+	exacts   [NumPollutants][]Ratio
+	exactBuf [NumPollutants][]Ratio // backs rows.exact and exacts
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
-// getScratch returns cleared buffers for up to n days and a period of
-// span days.
+// getScratch returns buffers for up to n days and a period of span days,
+// with the seen set cleared.
 func getScratch(n int, span int32) *scratch {
 	sc := scratchPool.Get().(*scratch)
-	if cap(sc.in) < n {
-		sc.in = make([]*Daily, 0, n)
-		sc.month = make([]int32, 0, n)
-		buf := make([]Conc, NumPollutants*n)
+	if cap(sc.rows.month) < n {
+		sc.rows.month = make([]int32, n)
+		sc.rows.aqi = make([]aqiRow, n)
+		sc.rows.dust = make([]bool, n)
+		buf := make([]Conc, 2*NumPollutants*n)
 		for p := range sc.vals {
-			sc.vals[p] = buf[p*n : p*n : (p+1)*n]
+			sc.rows.val[p] = buf[p*n : (p+1)*n : (p+1)*n]
+			sc.vals[p] = buf[(NumPollutants+p)*n : (NumPollutants+p)*n : (NumPollutants+p+1)*n]
 		}
 	}
-	sc.in, sc.month = sc.in[:0], sc.month[:0]
 	words := 0
 	if span > 0 {
 		words = int((span-1)/64 + 1)
@@ -357,69 +419,82 @@ func getScratch(n int, span int32) *scratch {
 	return sc
 }
 
-// putScratch returns sc to the pool, dropping its pointers to the
-// caller's days so that the pool does not keep them alive.
-func putScratch(sc *scratch) {
-	clear(sc.in)
-	scratchPool.Put(sc)
+// reset empties the rows for up to n days, with exact values when exact.
+func (sc *scratch) reset(n int, exact bool) *dayRows {
+	rows := &sc.rows
+	rows.n, rows.dusty = 0, 0
+	rows.month, rows.aqi, rows.dust = rows.month[:n], rows.aqi[:n], rows.dust[:n]
+	for p := range rows.val {
+		rows.val[p] = rows.val[p][:n]
+		if !exact {
+			rows.exact[p] = nil
+			continue
+		}
+		// One buffer per pollutant holds the rows' exact values and, after
+		// them, the gathered ones.
+		if len(sc.exactBuf[p]) < 2*n {
+			sc.exactBuf[p] = make([]Ratio, 2*n)
+		}
+		buf := sc.exactBuf[p]
+		rows.exact[p], sc.exacts[p] = buf[:n:n], buf[n:n:2*n]
+	}
+	return rows
 }
 
-// assessPeriod computes one variant; deduct (may be nil) tells which days'
-// PM values and AQI are removed. One pass over the days gathers every
-// pollutant's values, month counts and the AQI-day counts.
-func assessPeriod(r *Rules, e Edition, in []*Daily, a0, b0 int32, deduct func(*Daily) bool, sc *scratch) Period {
+// assessPeriod computes one variant; deduct tells whether the PM values
+// and the AQI of the dust days are removed. Each pollutant's rows are
+// walked once, gathering its values and month counts; then the AQI rows.
+func assessPeriod(r *Rules, e Edition, rows *dayRows, a0, b0 int32, deduct bool, sc *scratch) Period {
 	var per Period
 	annual, short := AssessedLimits(e, GradeII)
 	dec := decimalsOf(r)
 	rounded := r.PeriodFromRoundedDaily
 	per.AQIDays.Expected = int(b0 - a0 + 1)
+	n := rows.n
+	dustDay := rows.dust[:n]
 
 	var mc [NumPollutants]monthCounter
 	var sum [NumPollutants]int64
 	var exceed [NumPollutants]int
-	// The dust days of this variant, decided once per day.
-	dustDay := sc.dust[:0]
-	if deduct != nil {
-		for _, d := range in {
-			dustDay = append(dustDay, deduct(d))
-		}
-	}
-	sc.dust = dustDay
 	// Pollutant by pollutant: each pass keeps its counters, sum and limit
 	// in registers while it walks the days.
 	for p := range Pollutant(NumPollutants) {
 		mc[p].init(a0, b0)
 		g := dayGather{
-			p: p, month: sc.month, rules: r,
+			month: rows.month[:n], rules: r,
 			rounded: rounded, lim: short[p],
+			in:   rows.val[p][:n],
 			vals: sc.vals[p][:0], exacts: sc.exacts[p][:0],
 		}
-		if deduct != nil && (p == PM10 || p == PM25) {
+		if rows.exact[p] != nil {
+			g.inExact = rows.exact[p][:n]
+		}
+		if deduct && (p == PM10 || p == PM25) {
 			g.dust = dustDay
 		}
 		// The month counts stay outside dayGather: the struct's slices
 		// grow on the heap, and anything beside them would be assumed to
 		// leak there too, taking the counters (which live on the stack)
 		// with them.
-		g.run(in, mc[p].counts())
+		g.run(mc[p].counts())
 		mc[p].total = g.total
 		sc.vals[p], sc.exacts[p] = g.vals, g.exacts
 		sum[p], exceed[p] = g.sum, g.exceed
 	}
-	for k, d := range in {
-		if (deduct != nil && dustDay[k]) || !aqiDayValid(r, &d.AQI) {
+	for k, d := range rows.aqi[:n] {
+		if (deduct && dustDay[k]) || !d.ok {
 			continue
 		}
 		per.AQIDays.Valid++
-		aqi := d.AQI.AQI
+		aqi := d.aqi
 		if aqi <= 100 {
 			per.GoodDays++
 		}
 		if aqi > 200 {
 			per.HeavyDays++
 		}
-		per.LevelDays[d.AQI.Level]++
-		for m := d.AQI.Primary; m != 0; m &= m - 1 {
+		per.LevelDays[d.level]++
+		for m := d.primary; m != 0; m &= m - 1 {
 			per.PrimaryDays[bits.TrailingZeros8(uint8(m))]++
 		}
 	}
@@ -431,7 +506,7 @@ func assessPeriod(r *Rules, e Edition, in []*Daily, a0, b0 int32, deduct func(*D
 		it.P = r.Percentiles[p]
 		it.MeanLimit, it.PercentileLimit = annual[p], short[p]
 		it.ExceedDays = exceed[p]
-		dropPM := deduct != nil && (p == PM10 || p == PM25)
+		dropPM := deduct && (p == PM10 || p == PM25)
 		n := len(sc.vals[p])
 		if !rounded {
 			n = len(sc.exacts[p])

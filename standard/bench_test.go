@@ -74,6 +74,19 @@ func BenchmarkStationYear(b *testing.B) {
 	})
 }
 
+// BenchmarkAssessSeries is the same assessment by the compact route
+// `lantian calc period` takes (AssessSeries): each day reduced straight
+// from its hours to its published values and AQI.
+func BenchmarkAssessSeries(b *testing.B) {
+	r := DefaultRules()
+	s := benchSeries(1)
+	from, to := s.First, s.First.AddDate(0, 0, 364)
+	b.ReportAllocs()
+	measure(b, 1, func() {
+		_ = AssessSeries(&r, s, from, to, nil)
+	})
+}
+
 // BenchmarkDailyStats: the daily statistics and daily AQI of a
 // station-year (DailyStatsInto, everything but the annual assessment).
 func BenchmarkDailyStats(b *testing.B) {

@@ -259,39 +259,58 @@ func dayAQIRounded(d *Daily, a *AQIResult) {
 // unit is the table unit in thousandths (CO: 0.1 mg/m³) and lut the
 // indicator's row of iaqiLUT, passed by the caller, which knows both.
 func roundedSubIndex(e Edition, it Item, unit uint32, lut []int16, v *Value, s *SubIndex) {
-	co := unit != ConcScale
 	c := v.Rounded
-	switch {
-	case c < 0 || !v.valid():
+	if c < 0 || !v.valid() {
 		*s = SubIndex{Item: it, Conc: Missing}
 		return
-	case c > MaxConc-ConcScale:
+	}
+	u, whole := tableUnits(c, unit)
+	if !whole {
 		*s = iaqiRatio(e, it, int64(c), 1, true)
 		return
 	}
+	s.Item, s.Conc = it, c
+	s.Value, s.Status = lutIAQI(e, it, c, u, lut)
+}
+
+// publishedIAQI is the sub-index value and status of indicator it for a
+// published value c ≥ 0 (see roundedSubIndex).
+func publishedIAQI(e Edition, it Item, unit uint32, lut []int16, c Conc) (int, IAQIStatus) {
+	u, whole := tableUnits(c, unit)
+	if !whole {
+		s := iaqiRatio(e, it, int64(c), 1, true)
+		return s.Value, s.Status
+	}
+	return lutIAQI(e, it, c, u, lut)
+}
+
+// tableUnits converts a value c ≥ 0 to whole table units (unit: the
+// table unit in thousandths); whole is false when c is not a whole number
+// of units (a value given by DailyFromValues with more decimals than
+// published) or too large for the table lookup.
+func tableUnits(c Conc, unit uint32) (u uint32, whole bool) {
+	if c > MaxConc-ConcScale {
+		return 0, false
+	}
 	// Constant divisors: the compiler multiplies instead of dividing.
-	var u uint32
-	if co {
+	if unit != ConcScale {
 		u = uint32(c) / (ConcScale / 10)
 	} else {
 		u = uint32(c) / ConcScale
 	}
-	if u*unit != uint32(c) {
-		// Not a whole table unit (a value given by DailyFromValues with
-		// more decimals than published): round it as IAQIExact would.
-		*s = iaqiRatio(e, it, int64(c), 1, true)
-		return
-	}
-	s.Item, s.Conc, s.Status = it, c, IAQIOK
+	return u, u*unit == uint32(c)
+}
+
+// lutIAQI is the sub-index of a whole number u of table units (c in
+// thousandths) from the indicator's lookup row.
+func lutIAQI(e Edition, it Item, c Conc, u uint32, lut []int16) (int, IAQIStatus) {
 	if c > 800*ConcScale && (it == O3_8H || it == SO2_1H) {
-		s.Value, s.Status = above800(e, it)
-		return
+		return above800(e, it)
 	}
 	if u < uint32(len(lut)) {
-		s.Value = int(lut[u])
-		return
+		return int(lut[u]), IAQIOK
 	}
-	s.Value, s.Status = 500, IAQIOverRange
+	return 500, IAQIOverRange
 }
 
 // dayMeanInto writes the daily mean of pollutant p from one day's 24
@@ -305,22 +324,7 @@ func dayMeanInto(p Pollutant, minH int, h *[24]Conc, v *Value) {
 	v.Coverage.Valid, v.Coverage.Expected = n, 24
 	switch {
 	case n >= minH && n > 0:
-		// 0 ≤ sum < 24·2^31 and 1 ≤ n ≤ 24: the reciprocal division of
-		// roundMeanThousandths applies without its range checks.
-		switch {
-		case n == 24 && p != CO:
-			// The usual full day: constant divisors, which the compiler
-			// turns into multiplications.
-			v.Rounded = Conc(roundHalfEvenConst(uint64(sum), 24*ConcScale) * ConcScale)
-		case n == 24:
-			v.Rounded = Conc(roundHalfEvenConst(uint64(sum), 24*ConcScale/10) * (ConcScale / 10))
-		default:
-			k, unit := 0, uint64(ConcScale)
-			if p == CO {
-				k, unit = 1, ConcScale/10
-			}
-			v.Rounded = Conc(roundHalfEvenDiv(uint64(sum), uint64(n)*unit, meanRecip[k][n]) * int64(unit))
-		}
+		v.Rounded = roundedMean(p, sum, n)
 		v.Coverage.OK, v.Coverage.Reason = true, ""
 	case n == 0:
 		v.Exact = Ratio{}
@@ -328,6 +332,26 @@ func dayMeanInto(p Pollutant, minH int, h *[24]Conc, v *Value) {
 	default:
 		v.Coverage.OK, v.Coverage.Reason = false, reasonFewHours
 	}
+}
+
+// roundedMean is the published daily mean (GB/T 8170, integer µg/m³, CO
+// 0.1 mg/m³) of n ≥ 1 valid hours summing to sum ≥ 0.
+func roundedMean(p Pollutant, sum int64, n int) Conc {
+	// 0 ≤ sum < 24·2^31 and 1 ≤ n ≤ 24: the reciprocal division of
+	// roundMeanThousandths applies without its range checks.
+	switch {
+	case n == 24 && p != CO:
+		// The usual full day: constant divisors, which the compiler turns
+		// into multiplications.
+		return Conc(roundHalfEvenConst(uint64(sum), 24*ConcScale) * ConcScale)
+	case n == 24:
+		return Conc(roundHalfEvenConst(uint64(sum), 24*ConcScale/10) * (ConcScale / 10))
+	}
+	k, unit := 0, uint64(ConcScale)
+	if p == CO {
+		k, unit = 1, ConcScale/10
+	}
+	return Conc(roundHalfEvenDiv(uint64(sum), uint64(n)*unit, meanRecip[k][n]) * int64(unit))
 }
 
 // roundHalfEvenConst is Round8170(n, d, 0) for n ≥ 0 and a constant d (it
@@ -421,31 +445,7 @@ func MDA8(r *Rules, hours [24]Conc) (Value, int) {
 // mda8Into writes the O3 daily maximum 8-hour mean and maximum 1-hour
 // value of one day.
 func mda8Into(r *Rules, h *[24]Conc, mda8, max1h *Value) {
-	var n1, nw int
-	var bs, bc int64 // best window sum / count
-	var mx Conc
-	if dayComplete(h) && r.MinHours8H <= 8 {
-		// Every hour valid (the usual day): all 17 windows are valid with
-		// 8 hours each, so the best mean is the best sum, found by sliding
-		// one window along the day. Written out four hours a step: Go does
-		// not unroll loops, and the loop overhead would double the work.
-		w := int64(h[0]) + int64(h[1]) + int64(h[2]) + int64(h[3]) +
-			int64(h[4]) + int64(h[5]) + int64(h[6]) + int64(h[7])
-		mx = max(h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
-		bs = w
-		for t := 8; t < 24; t += 4 {
-			a, b, c, d := h[t], h[t+1], h[t+2], h[t+3]
-			mx = max(mx, a, b, c, d)
-			w0 := w + int64(a) - int64(h[t-8])
-			w1 := w0 + int64(b) - int64(h[t-7])
-			w2 := w1 + int64(c) - int64(h[t-6])
-			w = w2 + int64(d) - int64(h[t-5])
-			bs = max(bs, w0, w1, w2, w)
-		}
-		n1, nw, bc = 24, 17, 8
-	} else {
-		n1, nw, bs, bc, mx = mda8Gaps(r, h)
-	}
+	n1, nw, bs, bc, mx := mda8Scan(r, h)
 	mx64 := int64(mx)
 	max1h.Coverage = Coverage{Valid: n1, Expected: 24}
 	max1h.Exact, max1h.Rounded = Ratio{}, Missing
@@ -458,17 +458,61 @@ func mda8Into(r *Rules, h *[24]Conc, mda8, max1h *Value) {
 	default:
 		max1h.Exact = Ratio{mx64, 1}
 		max1h.Coverage.OK = true
-		// mx64 ≥ 0 here: a whole µg/m³ by a constant divisor.
-		max1h.Rounded = Conc(roundHalfEvenConst(uint64(mx64), ConcScale) * ConcScale)
+		max1h.Rounded = roundedMax1H(mx)
 	}
 
-	mda8.Coverage = Coverage{Valid: nw, Expected: 17, OK: nw >= r.MinWindowsMDA8 && nw > 0}
+	mda8.Coverage = Coverage{Valid: nw, Expected: 17}
 	mda8.Exact, mda8.Rounded = Ratio{}, Missing
 	if bc == 0 {
 		mda8.Coverage.Reason = reasonNoData
 		return
 	}
 	mda8.Exact = Ratio{bs, bc}
+	rounded, reason := mda8Published(r, nw, bs, bc)
+	mda8.Coverage.Reason = reason
+	if rounded != Missing {
+		mda8.Coverage.OK = true
+		mda8.Rounded = rounded
+	}
+}
+
+// roundedMax1H is the published O3 daily maximum 1-hour value of a day
+// whose largest valid hour is mx ≥ 0 (integer µg/m³, a constant divisor).
+func roundedMax1H(mx Conc) Conc {
+	return Conc(roundHalfEvenConst(uint64(mx), ConcScale) * ConcScale)
+}
+
+// mda8Scan finds one day's O3 8-hour windows (see mda8Gaps for the
+// results).
+func mda8Scan(r *Rules, h *[24]Conc) (n1, nw int, bs, bc int64, mx Conc) {
+	if !dayComplete(h) || r.MinHours8H > 8 {
+		return mda8Gaps(r, h)
+	}
+	// Every hour valid (the usual day): all 17 windows are valid with 8
+	// hours each, so the best mean is the best sum, found by sliding one
+	// window along the day. Written out four hours a step: Go does not
+	// unroll loops, and the loop overhead would double the work.
+	w := int64(h[0]) + int64(h[1]) + int64(h[2]) + int64(h[3]) +
+		int64(h[4]) + int64(h[5]) + int64(h[6]) + int64(h[7])
+	mx = max(h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
+	bs = w
+	for t := 8; t < 24; t += 4 {
+		a, b, c, d := h[t], h[t+1], h[t+2], h[t+3]
+		mx = max(mx, a, b, c, d)
+		w0 := w + int64(a) - int64(h[t-8])
+		w1 := w0 + int64(b) - int64(h[t-7])
+		w2 := w1 + int64(c) - int64(h[t-6])
+		w = w2 + int64(d) - int64(h[t-5])
+		bs = max(bs, w0, w1, w2, w)
+	}
+	return 24, 17, bs, 8, mx
+}
+
+// mda8Published applies the validity of HJ 663 §6.1.2 to the best window
+// (sum bs of bc ≥ 1 valid hours, nw valid windows): it returns the
+// published MDA8, or Missing when the day has no valid MDA8, and the
+// coverage reason.
+func mda8Published(r *Rules, nw int, bs, bc int64) (Conc, string) {
 	var rounded Conc
 	if bc == 8 {
 		// Eight valid hours, the usual window: a constant divisor.
@@ -476,19 +520,17 @@ func mda8Into(r *Rules, h *[24]Conc, mda8, max1h *Value) {
 	} else {
 		rounded = roundMeanThousandths(O3, bs, int(bc))
 	}
-	if !mda8.Coverage.OK {
-		above := rounded > r.MDA8ValidityLimit
-		if !r.CompareRounded {
-			above = mda8.Exact.Cmp(int64(r.MDA8ValidityLimit)) > 0
-		}
-		if !above {
-			mda8.Coverage.Reason = reasonFewWindows
-			return
-		}
-		mda8.Coverage.OK = true
-		mda8.Coverage.Reason = reasonAboveLimit
+	if nw >= r.MinWindowsMDA8 && nw > 0 {
+		return rounded, ""
 	}
-	mda8.Rounded = rounded
+	above := rounded > r.MDA8ValidityLimit
+	if !r.CompareRounded {
+		above = Ratio{bs, bc}.Cmp(int64(r.MDA8ValidityLimit)) > 0
+	}
+	if !above {
+		return Missing, reasonFewWindows
+	}
+	return rounded, reasonAboveLimit
 }
 
 // mda8Gaps is the window search of a day with missing hours: prefix sums

@@ -1,0 +1,77 @@
+//go:build amd64 && !purego
+
+package standard
+
+import "golang.org/x/sys/cpu"
+
+// useAVX2 selects the AVX2 kernels (daysum_amd64.s). cpu.X86.HasAVX2 is
+// set only when the operating system saves the YMM registers as well.
+var useAVX2 = cpu.X86.HasAVX2
+
+// daySumsAVX2 computes daySums for blocks×8 days from h, eight days per
+// step (sums, counts and the check reduced across the eight days at once,
+// see daysum_amd64.s). It stops before a block holding a valid value of
+// 2^28 or more in the pairwise lane sums (about 134,000 µg/m³, nothing a
+// monitor reports as valid), whose lane sums could exceed 32 bits, and
+// returns the number of blocks done.
+//
+//go:noescape
+func daySumsAVX2(h *Conc, sum *int64, n *uint8, blocks int) (done int)
+
+// daySumsMaxAVX2 is daySumsAVX2 that also writes each day's largest valid
+// value (-1 when none) to mx; it stops before a block holding a valid
+// value of 2^27 or more.
+//
+//go:noescape
+func daySumsMaxAVX2(h *Conc, sum *int64, n *uint8, mx *Conc, blocks int) (done int)
+
+// daySumsArch runs the AVX2 kernel over the whole eight-day blocks. A
+// block the kernel declines (a value too large for 32-bit lane sums) is
+// summed exactly by daySumsGeneric, and the kernel resumes after it. The
+// last days, fewer than eight, are summed again as the last eight-day
+// block, which rewrites a few days with the same values instead of
+// leaving up to seven days to the scalar code.
+func daySumsArch(h []Conc, sum []int64, n []uint8) {
+	days := len(sum)
+	if !useAVX2 || days < 8 {
+		daySumsGeneric(h, sum, n)
+		return
+	}
+	d := 0
+	for days-d >= 8 {
+		d += 8 * daySumsAVX2(&h[24*d], &sum[d], &n[d], (days-d)/8)
+		if days-d >= 8 {
+			daySumsGeneric(h[24*d:24*d+192], sum[d:d+8], n[d:d+8])
+			d += 8
+		}
+	}
+	if d < days {
+		t := days - 8
+		if daySumsAVX2(&h[24*t], &sum[t], &n[t], 1) == 0 {
+			daySumsGeneric(h[24*d:], sum[d:], n[d:])
+		}
+	}
+}
+
+// daySumsMaxArch is daySumsArch for daySumsMax.
+func daySumsMaxArch(h []Conc, sum []int64, n []uint8, mx []Conc) {
+	days := len(sum)
+	if !useAVX2 || days < 8 {
+		daySumsMaxGeneric(h, sum, n, mx)
+		return
+	}
+	d := 0
+	for days-d >= 8 {
+		d += 8 * daySumsMaxAVX2(&h[24*d], &sum[d], &n[d], &mx[d], (days-d)/8)
+		if days-d >= 8 {
+			daySumsMaxGeneric(h[24*d:24*d+192], sum[d:d+8], n[d:d+8], mx[d:d+8])
+			d += 8
+		}
+	}
+	if d < days {
+		t := days - 8
+		if daySumsMaxAVX2(&h[24*t], &sum[t], &n[t], &mx[t], 1) == 0 {
+			daySumsMaxGeneric(h[24*d:], sum[d:], n[d:], mx[d:])
+		}
+	}
+}

@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/lantian-aq/lantian"
+	"github.com/lantian-aq/lantian/standard"
 )
 
 // ---- areas ----
@@ -333,19 +335,42 @@ func (db *DB) putStation(ctx context.Context, ex execer, s *lantian.Station) (in
 	if old.Area != s.Area || old.Evaluation != s.Evaluation {
 		// The membership of areas changed: every day with data of the
 		// station must be recomputed for the old and the new area.
+		var days []int32
 		for _, area := range []string{old.Area, s.Area} {
 			if area == "" {
 				continue
 			}
-			_, err := ex.ExecContext(ctx, db.q(db.d.insertIgnore("dirty_day (kind, code, day)",
-				`SELECT DISTINCT 'area', CAST(? AS TEXT), `+db.d.dayOfHourSQL("t")+` FROM observation WHERE station = ?`, "kind, code, day")),
-				area, s.Code)
-			if err != nil {
+			if days == nil {
+				if days, err = db.stationDays(ctx, ex, s.Code); err != nil {
+					return 0, err
+				}
+			}
+			runs := runsOf(map[subjectKey][]int32{{lantian.SubjectArea, area}: slices.Clone(days)})
+			if err := db.markRuns(ctx, ex, runs); err != nil {
 				return 0, fmt.Errorf("mark days of area %s: %w", area, err)
 			}
 		}
 	}
 	return 1, nil
+}
+
+// stationDays returns the days (standard.DayNumber) on which station has
+// stored hours.
+func (db *DB) stationDays(ctx context.Context, ex execer, station string) ([]int32, error) {
+	rows, err := ex.QueryContext(ctx, db.q(`SELECT DISTINCT `+db.d.dayOfHourSQL("t")+` FROM observation WHERE station = ?`), station)
+	if err != nil {
+		return nil, fmt.Errorf("days of station %s: %w", station, err)
+	}
+	defer rows.Close()
+	days := []int32{}
+	for rows.Next() {
+		var d time.Time
+		if err := rows.Scan(dayScan{&d}); err != nil {
+			return nil, fmt.Errorf("days of station %s: %w", station, err)
+		}
+		days = append(days, standard.DayNumber(d))
+	}
+	return days, wrap(rows.Err(), "days of station %s", station)
 }
 
 func sameStation(a, b *lantian.Station) bool {

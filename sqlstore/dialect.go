@@ -309,13 +309,6 @@ func (db *DB) ensurePartitions(ctx context.Context, hours []time.Time) error {
 	return nil
 }
 
-// insertIgnore returns an INSERT … SELECT that skips rows already present.
-// Both dialects spell it ON CONFLICT DO NOTHING; SQLite needs the SELECT to
-// carry a WHERE clause to parse it, so sel must have one.
-func (d *dialect) insertIgnore(target, sel, conflict string) string {
-	return "INSERT INTO " + target + " " + sel + " ON CONFLICT (" + conflict + ") DO NOTHING"
-}
-
 // forUpdate locks selected rows until the transaction ends (PostgreSQL);
 // SQLite's single writer needs no row locks.
 func (d *dialect) forUpdate() string {

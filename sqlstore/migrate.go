@@ -7,6 +7,8 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -68,10 +70,17 @@ func loadMigrations(d *dialect) ([]migration, error) {
 // each in its own transaction together with its record. Concurrent openers
 // are serialised (SQLite's write lock; an advisory lock on PostgreSQL), so
 // each migration runs once.
-func (db *DB) migrate(ctx context.Context) error {
+func (db *DB) migrate(ctx context.Context) error { return db.migrateTo(ctx, math.MaxInt) }
+
+// migrateTo is migrate up to and including version upto (tests start from
+// an older schema with it).
+func (db *DB) migrateTo(ctx context.Context, upto int) error {
 	ms, err := loadMigrations(db.d)
 	if err != nil {
 		return err
+	}
+	for len(ms) > 0 && ms[len(ms)-1].version > upto {
+		ms = ms[:len(ms)-1]
 	}
 	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY,
@@ -79,6 +88,14 @@ func (db *DB) migrate(ctx context.Context) error {
 		applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
+	// Nearly always every migration is applied: one query says so,
+	// instead of a locked transaction per migration on every start (a
+	// short command such as an import pays for each).
+	applied, err := db.appliedMigrations(ctx)
+	if err != nil {
+		return err
+	}
+	ms = slices.DeleteFunc(ms, func(m migration) bool { return applied[m.version] })
 	for _, m := range ms {
 		err := db.inTx(ctx, func(tx *sql.Tx) error {
 			if db.d.Postgres {
@@ -105,6 +122,24 @@ func (db *DB) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// appliedMigrations returns the versions recorded in schema_migrations.
+func (db *DB) appliedMigrations(ctx context.Context) (map[int]bool, error) {
+	rows, err := db.w.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	defer rows.Close()
+	applied := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("read schema_migrations: %w", err)
+		}
+		applied[v] = true
+	}
+	return applied, wrap(rows.Err(), "read schema_migrations")
 }
 
 // SchemaVersion returns the highest applied migration.

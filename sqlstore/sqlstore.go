@@ -15,7 +15,8 @@
 //   - Values are integer thousandths (standard.Conc), so what was imported
 //     is what is read back, exactly.
 //   - Statistics are derived: a write marks the station-days and area-days it
-//     changed in dirty_day in the same transaction; RefreshStats (run after
+//     changed in dirty_day (as runs of consecutive days of a station or
+//     area) in the same transaction; RefreshStats (run after
 //     every import and before every statistics read) recomputes them with
 //     the standard engine and clears the marks in the transaction that
 //     stores the result. A crash at any point leaves either the old data

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -425,19 +427,23 @@ type subjectKey struct {
 
 func (db *DB) refreshSome(ctx context.Context) (n int, more bool, err error) {
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		// On PostgreSQL the marks are locked: a writer marking one of these
-		// days again while we compute waits, and re-creates the mark after
-		// we delete it, so its change is recomputed next time.
-		rows, err := tx.QueryContext(ctx, `SELECT kind, code, day FROM dirty_day ORDER BY kind DESC, code, day`+db.d.forUpdate())
+		// On PostgreSQL the marks are locked: a writer whose change lies
+		// under one of them while we compute marks its days anew instead
+		// of relying on it (markRuns), and we delete only the rows read
+		// here, so its change is recomputed next time.
+		rows, err := tx.QueryContext(ctx, `SELECT id, kind, code, first_day, last_day FROM dirty_day
+			ORDER BY kind DESC, code, first_day`+db.d.forUpdate())
 		if err != nil {
 			return fmt.Errorf("read marked days: %w", err)
 		}
-		marks := map[subjectKey][]time.Time{}
+		marks := map[subjectKey][]dayRun{}
 		var order []subjectKey
+		var ids []int64
 		for rows.Next() {
+			var id int64
 			var k subjectKey
-			var day time.Time
-			if err := rows.Scan(&k.kind, &k.code, dayScan{&day}); err != nil {
+			var first, last time.Time
+			if err := rows.Scan(&id, &k.kind, &k.code, dayScan{&first}, dayScan{&last}); err != nil {
 				rows.Close()
 				return fmt.Errorf("read marked days: %w", err)
 			}
@@ -448,7 +454,8 @@ func (db *DB) refreshSome(ctx context.Context) (n int, more bool, err error) {
 				}
 				order = append(order, k)
 			}
-			marks[k] = append(marks[k], day)
+			marks[k] = append(marks[k], dayRun{first: standard.DayNumber(first), last: standard.DayNumber(last)})
+			ids = append(ids, id)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -456,17 +463,18 @@ func (db *DB) refreshSome(ctx context.Context) (n int, more bool, err error) {
 		}
 		now := db.d.timeArg(db.now())
 		cache := seriesCache{}
+		days := make(map[subjectKey][]time.Time, len(order))
 		var keys []seriesKey
 		for _, k := range order {
+			days[k] = runDays(marks[k], math.MinInt32, math.MaxInt32)
 			if k.kind == lantian.SubjectStation {
-				keys = append(keys, seriesKey{k.code, spanOf(marks[k])})
+				keys = append(keys, seriesKey{k.code, spanOf(days[k])})
 			}
 		}
 		defer cache.prefetch(ctx, db, keys)()
 		var put []statRow
-		var unmark []dirtyKey
 		for _, k := range order {
-			days := marks[k]
+			days := days[k]
 			computed, stations, err := db.computeDays(ctx, tx, k.kind, k.code, days, cache)
 			if err != nil {
 				return err
@@ -490,16 +498,128 @@ func (db *DB) refreshSome(ctx context.Context) (n int, more bool, err error) {
 						return fmt.Errorf("drop statistics of %s %s: %w", k.kind, k.code, err)
 					}
 				}
-				unmark = append(unmark, dirtyKey{string(k.kind), k.code, day.Format(time.DateOnly)})
 			}
 			n += len(days)
 		}
 		if err := db.putStats(ctx, tx, put, now); err != nil {
 			return err
 		}
-		return db.unmark(ctx, tx, unmark)
+		return db.unmark(ctx, tx, ids)
 	})
 	return n, more, err
+}
+
+// dayRun is a row of dirty_day: the days first … last (standard.DayNumber)
+// of one station or area, whose statistics must be recomputed.
+type dayRun struct {
+	kind        lantian.SubjectKind
+	code        string
+	first, last int32
+}
+
+// runDays returns the days the runs cover within [lo, hi], in order, each
+// once: runs may overlap.
+func runDays(runs []dayRun, lo, hi int32) []time.Time {
+	var ns []int32
+	for _, r := range runs {
+		for d := max(r.first, lo); d <= min(r.last, hi); d++ {
+			ns = append(ns, d)
+			if d == math.MaxInt32 {
+				break
+			}
+		}
+	}
+	slices.Sort(ns)
+	ns = slices.Compact(ns)
+	out := make([]time.Time, len(ns))
+	for i, d := range ns {
+		out[i] = standard.DayFromNumber(d)
+	}
+	return out
+}
+
+// runsOf turns the marked days of each subject (standard.DayNumber, in any
+// order, repeats allowed) into runs of consecutive days, ordered by
+// subject and first day.
+func runsOf(days map[subjectKey][]int32) []dayRun {
+	var runs []dayRun
+	for k, ds := range days {
+		slices.Sort(ds)
+		for i := 0; i < len(ds); {
+			j := i + 1
+			for j < len(ds) && ds[j] <= ds[j-1]+1 {
+				j++
+			}
+			runs = append(runs, dayRun{kind: k.kind, code: k.code, first: ds[i], last: ds[j-1]})
+			i = j
+		}
+	}
+	slices.SortFunc(runs, func(a, b dayRun) int {
+		if c := strings.Compare(string(b.kind), string(a.kind)); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.code, b.code); c != 0 {
+			return c
+		}
+		return int(a.first) - int(b.first)
+	})
+	return runs
+}
+
+// markRuns marks runs of days for recomputation in ex's transaction. A run
+// that one marked run already covers is left out, so that a stream of small
+// writes to the same days (the HJ 212 gateway) does not pile up rows. On
+// PostgreSQL a covering run only counts while no recomputation holds it
+// (SKIP LOCKED): one that does may have read the hours before this
+// transaction commits, and deletes the run when it is done; the covering
+// run is then locked (KEY SHARE) until this transaction ends, so a
+// recomputation that reaches it later waits for this change.
+func (db *DB) markRuns(ctx context.Context, ex execer, runs []dayRun) error {
+	if len(runs) == 0 {
+		return nil
+	}
+	if db.d.Postgres {
+		// One statement with four array parameters: a multi-row VALUES
+		// of many runs costs PostgreSQL more to parse and plan than to
+		// run.
+		kinds, codes := make([]string, len(runs)), make([]string, len(runs))
+		firsts, lasts := make([]string, len(runs)), make([]string, len(runs))
+		for i, r := range runs {
+			kinds[i], codes[i] = string(r.kind), r.code
+			firsts[i] = standard.DayFromNumber(r.first).Format(time.DateOnly)
+			lasts[i] = standard.DayFromNumber(r.last).Format(time.DateOnly)
+		}
+		_, err := ex.ExecContext(ctx, `INSERT INTO dirty_day (kind, code, first_day, last_day)
+			SELECT r.kind, r.code, r.first_day, r.last_day
+			FROM unnest($1::text[], $2::text[], $3::date[], $4::date[]) AS r (kind, code, first_day, last_day)
+			WHERE NOT EXISTS (SELECT 1 FROM dirty_day d WHERE d.kind = r.kind AND d.code = r.code
+				AND d.first_day <= r.first_day AND d.last_day >= r.last_day FOR KEY SHARE OF d SKIP LOCKED)`,
+			kinds, codes, firsts, lasts)
+		return wrap(err, "mark days for recomputation")
+	}
+	for len(runs) > 0 {
+		n := min(len(runs), 500)
+		var q strings.Builder
+		q.WriteString(`WITH r (kind, code, first_day, last_day) AS (VALUES `)
+		args := make([]any, 0, 4*n)
+		for i, r := range runs[:n] {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?)")
+			args = append(args, string(r.kind), r.code,
+				standard.DayFromNumber(r.first).Format(time.DateOnly), standard.DayFromNumber(r.last).Format(time.DateOnly))
+		}
+		q.WriteString(`) INSERT INTO dirty_day (kind, code, first_day, last_day)
+			SELECT kind, code, first_day, last_day FROM r
+			WHERE NOT EXISTS (SELECT 1 FROM dirty_day d WHERE d.kind = r.kind AND d.code = r.code
+				AND d.first_day <= r.first_day AND d.last_day >= r.last_day)`)
+		if _, err := ex.ExecContext(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("mark days for recomputation: %w", err)
+		}
+		runs = runs[n:]
+	}
+	return nil
 }
 
 type statRow struct {
@@ -561,23 +681,18 @@ func (db *DB) putStats(ctx context.Context, tx *sql.Tx, rows []statRow, now any)
 	return nil
 }
 
-// unmark deletes recomputed marks, a subject's days per statement.
-func (db *DB) unmark(ctx context.Context, tx *sql.Tx, keys []dirtyKey) error {
-	for len(keys) > 0 {
-		n := 1
-		for n < len(keys) && n < 500 && keys[n].kind == keys[0].kind && keys[n].code == keys[0].code {
-			n++
+// unmark deletes the recomputed marks, the rows read, by id.
+func (db *DB) unmark(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
 		}
-		args := []any{keys[0].kind, keys[0].code}
-		ph := make([]string, n)
-		for i, k := range keys[:n] {
-			ph[i] = db.d.dayParam()
-			args = append(args, k.day)
+		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM dirty_day WHERE id IN (`+bindList(n)+`)`), args...); err != nil {
+			return fmt.Errorf("clear marks: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM dirty_day WHERE kind = ? AND code = ? AND day IN (`+strings.Join(ph, ", ")+`)`), args...); err != nil {
-			return fmt.Errorf("clear marks of %s %s: %w", keys[0].kind, keys[0].code, err)
-		}
-		keys = keys[n:]
+		ids = ids[n:]
 	}
 	return nil
 }
@@ -694,20 +809,26 @@ func (db *DB) days(ctx context.Context, subj lantian.Subject, from, to time.Time
 	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("read statistics: %w", err)
 	}
-	mrows, err := tx.QueryContext(ctx, db.q(`SELECT day FROM dirty_day WHERE kind = ? AND code = ? AND day >= ? AND day <= ?`),
-		string(subj.Kind), subj.Code, db.d.dayArg(from), db.d.dayArg(to))
+	mrows, err := tx.QueryContext(ctx, db.q(`SELECT first_day, last_day FROM dirty_day
+		WHERE kind = ? AND code = ? AND first_day <= `+db.d.dayParam()+` AND last_day >= `+db.d.dayParam()),
+		string(subj.Kind), subj.Code, db.d.dayArg(to), db.d.dayArg(from))
 	if err != nil {
 		return nil, nil, fmt.Errorf("read statistics: %w", err)
 	}
+	var runs []dayRun
 	for mrows.Next() {
-		var day time.Time
-		if err := mrows.Scan(dayScan{&day}); err != nil {
+		var first, last time.Time
+		if err := mrows.Scan(dayScan{&first}, dayScan{&last}); err != nil {
 			mrows.Close()
 			return nil, nil, fmt.Errorf("read statistics: %w", err)
 		}
-		stale = append(stale, day)
+		runs = append(runs, dayRun{first: standard.DayNumber(first), last: standard.DayNumber(last)})
 	}
 	mrows.Close()
+	if err := mrows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("read statistics: %w", err)
+	}
+	stale = append(stale, runDays(runs, standard.DayNumber(from), standard.DayNumber(to))...)
 	if len(stale) > 0 {
 		fresh, fst, err := db.computeDays(ctx, tx, subj.Kind, subj.Code, stale, nil)
 		if err != nil {

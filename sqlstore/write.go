@@ -106,11 +106,6 @@ type dirtyHourDay struct {
 	day     int32
 }
 
-type dirtyKey struct {
-	kind, code string
-	day        string // YYYY-MM-DD
-}
-
 // hourWriter writes hourly records inside one transaction (ex). It checks
 // every record, keeps within-run duplicates from reaching the database,
 // and collects the days whose statistics must be recomputed.
@@ -845,68 +840,25 @@ func (w *hourWriter) markDirty(sid int32, t time.Time) {
 	w.dirty[k] = struct{}{}
 }
 
-// flushDirty records the collected dirty days in the transaction.
+// flushDirty records the collected dirty days in the transaction, as runs
+// of consecutive days per station and per area: a bulk load marks a row
+// per station and area, not one per day.
 func (w *hourWriter) flushDirty(ctx context.Context) error {
 	if len(w.dirty) == 0 {
 		return nil
 	}
-	set := make(map[dirtyKey]struct{}, len(w.dirty)*2)
+	days := map[subjectKey][]int32{}
 	for k := range w.dirty {
 		code := w.codes[k.station]
-		day := time.Unix(int64(k.day)*86400, 0).UTC().Format(time.DateOnly)
-		set[dirtyKey{"station", code, day}] = struct{}{}
+		sk := subjectKey{lantian.SubjectStation, code}
+		days[sk] = append(days[sk], k.day)
 		if ref := w.stations[code]; ref.area != "" && ref.evaluation {
-			set[dirtyKey{"area", ref.area, day}] = struct{}{}
+			ak := subjectKey{lantian.SubjectArea, ref.area}
+			days[ak] = append(days[ak], k.day)
 		}
 	}
-	keys := make([]dirtyKey, 0, len(set))
-	for k := range set {
-		keys = append(keys, k)
-	}
-	// The order RefreshStats locks marks in, so that the two never wait
-	// for each other in a cycle.
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
-		if a.kind != b.kind {
-			return a.kind > b.kind
-		}
-		if a.code != b.code {
-			return a.code < b.code
-		}
-		return a.day < b.day
-	})
-	if w.db.d.Postgres {
-		// One statement with three array parameters: a multi-row
-		// VALUES of thousands of marks costs PostgreSQL more to parse
-		// and plan than to run.
-		kinds, codes, days := make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys))
-		for i, k := range keys {
-			kinds[i], codes[i], days[i] = k.kind, k.code, k.day
-		}
-		if _, err := w.ex.ExecContext(ctx, `INSERT INTO dirty_day (kind, code, day)
-			SELECT * FROM unnest($1::text[], $2::text[], $3::date[]) ON CONFLICT (kind, code, day) DO NOTHING`,
-			kinds, codes, days); err != nil {
-			return fmt.Errorf("mark days for recomputation: %w", err)
-		}
-		keys = nil
-	}
-	for len(keys) > 0 {
-		n := min(len(keys), 2000)
-		var q strings.Builder
-		q.WriteString(`INSERT INTO dirty_day (kind, code, day) VALUES `)
-		args := make([]any, 0, 3*n)
-		for i, k := range keys[:n] {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, " + w.db.d.dayParam() + ")")
-			args = append(args, k.kind, k.code, k.day)
-		}
-		q.WriteString(` ON CONFLICT (kind, code, day) DO NOTHING`)
-		if _, err := w.ex.ExecContext(ctx, w.db.q(q.String()), args...); err != nil {
-			return fmt.Errorf("mark days for recomputation: %w", err)
-		}
-		keys = keys[n:]
+	if err := w.db.markRuns(ctx, w.ex, runsOf(days)); err != nil {
+		return err
 	}
 	w.dirty = map[dirtyHourDay]struct{}{}
 	w.lastDay = dirtyHourDay{station: -1}

@@ -100,22 +100,9 @@ func TestImportMixedBatch(t *testing.T) {
 		// Every station-day written or revised is marked, and the area
 		// day of the evaluation stations with it; the unchanged hour
 		// alone would mark nothing.
-		rows, err := db.r.QueryContext(ctx, `SELECT kind, code, day FROM dirty_day ORDER BY kind, code, day`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var got []string
-		for rows.Next() {
-			var kind, code string
-			var d time.Time
-			if err := rows.Scan(&kind, &code, dayScan{&d}); err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, kind+":"+code+":"+d.Format(time.DateOnly))
-		}
-		want := []string{"area:411300:2023-03-01", "area:411300:2023-03-02", "area:411323:2023-03-01",
-			"station:2403A:2023-03-02", "station:2404A:2023-03-01", "station:X001:2023-03-01"}
+		got := markedRuns(t, db)
+		want := []string{"area:411300:2023-03-01…2023-03-02", "area:411323:2023-03-01…2023-03-01",
+			"station:2403A:2023-03-02…2023-03-02", "station:2404A:2023-03-01…2023-03-01", "station:X001:2023-03-01…2023-03-01"}
 		if len(got) != len(want) {
 			t.Fatalf("dirty days %v, want %v", got, want)
 		}
@@ -126,6 +113,30 @@ func TestImportMixedBatch(t *testing.T) {
 			}
 		}
 	})
+}
+
+// markedRuns returns the rows of dirty_day as "kind:code:first…last", in
+// order.
+func markedRuns(t *testing.T, db *DB) []string {
+	t.Helper()
+	rows, err := db.r.QueryContext(context.Background(), `SELECT kind, code, first_day, last_day FROM dirty_day ORDER BY kind, code, first_day, last_day`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var kind, code string
+		var first, last time.Time
+		if err := rows.Scan(&kind, &code, dayScan{&first}, dayScan{&last}); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, kind+":"+code+":"+first.Format(time.DateOnly)+"…"+last.Format(time.DateOnly))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return got
 }
 
 // TestImportRoundTrip checks that what an import writes — by plain insert

@@ -168,10 +168,8 @@ func Period(r *standard.Rules, in PeriodInput, workers int) []PeriodRow {
 	rows := make([]PeriodRow, len(in.Series)+len(in.Groups))
 	forEach(len(in.Series), workers, func(i int) {
 		s := in.Series[i]
-		days := standard.DailyStatsInto(r, s, getDays())
 		rows[i] = PeriodRow{Level: "station", Code: s.Station, Name: in.Names[s.Station],
-			Assessment: standard.Assess(r, days, in.From, in.To, nil)}
-		putDays(days)
+			Assessment: standard.AssessSeries(r, s, in.From, in.To, nil)}
 	})
 	idx := map[string]int{}
 	for i, s := range in.Series {
@@ -192,12 +190,23 @@ func Period(r *standard.Rules, in PeriodInput, workers int) []PeriodRow {
 			row.Level = "" // no data: left out
 			return
 		}
-		days, _, err := standard.AreaDailyStats(r, g.Code, ss)
-		if err != nil {
-			row.Err = fmt.Errorf("area %s (%s): %w", g.Code, g.Name, err)
-			return
+		if r.AreaMDA8 == standard.AreaMDA8MeanOfStations {
+			days, _, err := standard.AreaDailyStats(r, g.Code, ss)
+			if err != nil {
+				row.Err = fmt.Errorf("area %s (%s): %w", g.Code, g.Name, err)
+				return
+			}
+			row.Assessment = standard.Assess(r, days, in.From, in.To, nil)
+		} else {
+			// The area's MDA8 comes from its hours like every other value,
+			// so the area series is assessed as a station's is.
+			as, _, err := standard.AreaSeries(r, g.Code, ss)
+			if err != nil {
+				row.Err = fmt.Errorf("area %s (%s): %w", g.Code, g.Name, err)
+				return
+			}
+			row.Assessment = standard.AssessSeries(r, as, in.From, in.To, nil)
 		}
-		row.Assessment = standard.Assess(r, days, in.From, in.To, nil)
 		row.Assessment.Station = g.Code
 	})
 	return rows

@@ -198,6 +198,16 @@ type dayRows struct {
 	aqi   []aqiRow
 	dust  []bool // dust-affected days
 	dusty int    // how many
+	// spans, when not empty, cut the rows into runs of one month each,
+	// in order (rows in calendar order, as AssessSeries makes them).
+	spans []monthSpan
+}
+
+// monthSpan is a run of rows of one month: the rows before end, from the
+// previous span's end.
+type monthSpan struct {
+	month int32
+	end   int
 }
 
 // aqiRow is what the period statistics read of a daily AQI.
@@ -289,6 +299,7 @@ type dayGather struct {
 	// vals and exacts receive the valid ones.
 	in      []Conc
 	inExact []Ratio
+	spans   []monthSpan // see dayRows
 	vals    []Conc
 	exacts  []Ratio
 	total   int
@@ -298,7 +309,11 @@ type dayGather struct {
 
 func (g *dayGather) run(counts []int) {
 	if g.rounded && g.rules.CompareRounded && g.dust == nil && cap(g.vals) >= len(g.in) {
-		g.runRounded(counts)
+		if len(g.spans) > 0 {
+			g.runSpans(counts)
+		} else {
+			g.runRounded(counts)
+		}
 		return
 	}
 	month, dust := g.month, g.dust
@@ -379,6 +394,49 @@ func (g *dayGather) runRounded(counts []int) {
 	g.vals, g.total, g.exceed, g.sum = vals[:n], n, ex, sum
 }
 
+// runSpans is runRounded over rows in calendar order: each month's valid
+// days are counted once per month instead of once per day.
+func (g *dayGather) runSpans(counts []int) {
+	in := g.in
+	vals := g.vals[:len(in)]
+	lim := g.lim
+	if lim == Missing {
+		lim = MaxConc // no limit: nothing valid is above it
+	}
+	n, ex, start := 0, 0, 0
+	var sum int64
+	for _, sp := range g.spans {
+		k, e, t := gatherMonth(in[start:sp.end], vals[n:], lim)
+		if m := sp.month; m >= 0 && int(m) < len(counts) {
+			counts[m] += k
+		}
+		n, ex, sum, start = n+k, ex+e, sum+t, sp.end
+	}
+	g.vals, g.total, g.exceed, g.sum = vals[:n], n, ex, sum
+}
+
+// gatherMonth copies the valid values of in to the front of vals (which
+// is at least as long) and returns their number, how many exceed lim, and
+// their sum. It is kept out of line so that its loop has the registers to
+// itself.
+//
+//go:noinline
+func gatherMonth(in, vals []Conc, lim Conc) (n, ex int, sum int64) {
+	vals = vals[:len(in)]
+	for _, c := range in {
+		if c == Missing {
+			continue
+		}
+		vals[n] = c
+		n++
+		sum += int64(c)
+		if c > lim {
+			ex++
+		}
+	}
+	return n, ex, sum
+}
+
 // scratch holds the working buffers of Assess, recycled through
 // scratchPool so that assessing many stations allocates nothing: a bit set
 // of the days seen, the rows of the period's days, and each pollutant's
@@ -389,6 +447,7 @@ type scratch struct {
 	vals     [NumPollutants][]Conc
 	exacts   [NumPollutants][]Ratio
 	exactBuf [NumPollutants][]Ratio // backs rows.exact and exacts
+	col      columns                // AssessSeries's working columns
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -422,7 +481,7 @@ func getScratch(n int, span int32) *scratch {
 // reset empties the rows for up to n days, with exact values when exact.
 func (sc *scratch) reset(n int, exact bool) *dayRows {
 	rows := &sc.rows
-	rows.n, rows.dusty = 0, 0
+	rows.n, rows.dusty, rows.spans = 0, 0, rows.spans[:0]
 	rows.month, rows.aqi, rows.dust = rows.month[:n], rows.aqi[:n], rows.dust[:n]
 	for p := range rows.val {
 		rows.val[p] = rows.val[p][:n]
@@ -463,8 +522,9 @@ func assessPeriod(r *Rules, e Edition, rows *dayRows, a0, b0 int32, deduct bool,
 		g := dayGather{
 			month: rows.month[:n], rules: r,
 			rounded: rounded, lim: short[p],
-			in:   rows.val[p][:n],
-			vals: sc.vals[p][:0], exacts: sc.exacts[p][:0],
+			in:    rows.val[p][:n],
+			spans: rows.spans,
+			vals:  sc.vals[p][:0], exacts: sc.exacts[p][:0],
 		}
 		if rows.exact[p] != nil {
 			g.inExact = rows.exact[p][:n]

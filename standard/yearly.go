@@ -29,7 +29,7 @@ func AssessSeries(r *Rules, s *Series, from, to time.Time, dust DustMask) Assess
 	sc := getScratch(n, b0-a0+1)
 	defer scratchPool.Put(sc)
 	rows := sc.reset(n, false)
-	seriesRows(r, s, lo, a0, b0, rows, dust)
+	seriesRows(r, s, lo, a0, b0, rows, dust, &sc.col)
 	station := ""
 	if n > 0 {
 		station = s.Station
@@ -42,17 +42,20 @@ func AssessSeries(r *Rules, s *Series, from, to time.Time, dust DustMask) Assess
 // 表4: valid with Rules.MinHoursDaily hours), O3 MDA8 (HJ 663 §6.1.2) and
 // daily AQI (HJ 633, rounded concentrations), as DailyStatsInto and
 // dayAQIRounded compute them.
-func seriesRows(r *Rules, s *Series, lo, a0, b0 int32, rows *dayRows, dust DustMask) {
-	c1, c2 := DayNumber(r.Cutover2026), DayNumber(r.FinalLimitsFrom)
-	minH := r.MinHoursDaily
-	so2, no2, co, pm10, pm25, o3 := s.V[SO2], s.V[NO2], s.V[CO], s.V[PM10], s.V[PM25], s.V[O3]
+//
+// It works column by column — one pollutant's days at a time, then one
+// indicator's sub-indices at a time — so that each loop runs with its
+// pollutant, divisor and lookup row fixed.
+func seriesRows(r *Rules, s *Series, lo, a0, b0 int32, rows *dayRows, dust DustMask, col *columns) {
+	n := len(rows.month)
+	rows.n = n
+	if n == 0 {
+		return
+	}
+	col.reset(n)
 	var mc monthCounter
 	mc.init(a0, b0)
 	var mlo, mhi, idx int32 = 1, 0, 0
-	n := len(rows.month)
-	rows.n = n
-	vSO2, vNO2, vCO := rows.val[SO2][:n], rows.val[NO2][:n], rows.val[CO][:n]
-	vPM10, vPM25, vO3 := rows.val[PM10][:n], rows.val[PM25][:n], rows.val[O3][:n]
 	for k := range n {
 		dn := lo + int32(k)
 		if dn < mlo || dn > mhi {
@@ -60,6 +63,7 @@ func seriesRows(r *Rules, s *Series, lo, a0, b0 int32, rows *dayRows, dust DustM
 			mlo = dayNum(y, m, 1)
 			mhi = mlo + int32(daysInMonth(y, m)) - 1
 			idx = mc.monthIndex(dn)
+			rows.spans = append(rows.spans, monthSpan{idx, min(k+int(mhi-dn)+1, n)})
 		}
 		rows.month[k] = idx
 		isDust := len(dust) > 0 && dust.Has(dn)
@@ -67,79 +71,193 @@ func seriesRows(r *Rules, s *Series, lo, a0, b0 int32, rows *dayRows, dust DustM
 		if isDust {
 			rows.dusty++
 		}
-		i := 24 * int(dn-s.firstDay)
-		var c [NumPollutants]Conc
-		c[SO2] = dayPublished(SO2, minH, (*[24]Conc)(so2[i:i+24]))
-		c[NO2] = dayPublished(NO2, minH, (*[24]Conc)(no2[i:i+24]))
-		c[CO] = dayPublished(CO, minH, (*[24]Conc)(co[i:i+24]))
-		c[PM10] = dayPublished(PM10, minH, (*[24]Conc)(pm10[i:i+24]))
-		c[PM25] = dayPublished(PM25, minH, (*[24]Conc)(pm25[i:i+24]))
-		n1, nw, bs, bc, mx := mda8Scan(r, (*[24]Conc)(o3[i:i+24]))
-		c[O3] = Missing
+	}
+	i0 := 24 * int(lo-s.firstDay)
+	hours := func(p Pollutant) []Conc { return s.V[p][i0 : i0+24*n] }
+	minH := r.MinHoursDaily
+	for _, p := range [...]Pollutant{SO2, NO2, CO, PM10, PM25} {
+		daySums(hours(p), col.sum, col.cnt)
+		publishMeans(p, minH, col.sum, col.cnt, rows.val[p][:n])
+	}
+	o3, mda8 := hours(O3), rows.val[O3][:n]
+	for k := range mda8 {
+		n1, nw, bs, bc, mx := mda8Scan(r, (*[24]Conc)(o3[24*k:24*k+24]))
+		mda8[k], col.max1h[k] = Missing, Missing
 		if bc != 0 {
-			c[O3], _ = mda8Published(r, nw, bs, bc)
+			mda8[k], _ = mda8Published(r, nw, bs, bc)
 		}
-		max1h := Missing
 		if n1 > 0 && n1 >= r.MinHoursO3Max1H {
-			max1h = roundedMax1H(mx)
+			col.max1h[k] = roundedMax1H(mx)
 		}
-		vSO2[k], vNO2[k], vCO[k], vPM10[k], vPM25[k], vO3[k] = c[SO2], c[NO2], c[CO], c[PM10], c[PM25], c[O3]
-		e := Edition2012
-		if dn >= c2 {
-			e = Edition2031
-		} else if dn >= c1 {
-			e = Edition2026
+	}
+	// The sub-indices, edition by edition (at most three runs of days).
+	c1, c2 := DayNumber(r.Cutover2026), DayNumber(r.FinalLimitsFrom)
+	cut := func(d int32) int { return int(min(max(d-lo, 0), int32(n))) }
+	for _, run := range [...]struct {
+		e        Edition
+		from, to int
+	}{{Edition2012, 0, cut(c1)}, {Edition2026, cut(c1), cut(c2)}, {Edition2031, cut(c2), n}} {
+		if run.from >= run.to {
+			continue
 		}
-		rows.aqi[k] = publishedAQI(r, e, &c, max1h)
+		e, k0, k1 := run.e, run.from, run.to
+		for p := range Pollutant(NumPollutants) {
+			subColumn(e, dailyItems[p], rows.val[p][k0:k1], col.sub[p][k0:k1])
+		}
+		if !e.Is2026() {
+			// HJ 633-2012 §5.1.3: O3 enters with the larger of its 8-hour
+			// and 1-hour sub-indices (mergeO3).
+			o1 := col.sub[NumPollutants][k0:k1]
+			subColumn(e, O3_1H, col.max1h[k0:k1], o1)
+			o8 := col.sub[O3][k0:k1]
+			for k, y := range o1 {
+				o8[k] = max(o8[k], y)
+			}
+		}
+		gateRows(r, e, col, k0, k1, rows.aqi[k0:k1])
 	}
 }
 
-// dayPublished is the published daily mean of one day's 24 hourly values,
-// Missing when fewer than minH are valid (see dayMeanInto).
-func dayPublished(p Pollutant, minH int, h *[24]Conc) Conc {
-	sum, n := validSum(h)
-	if n >= minH && n > 0 {
-		return roundedMean(p, sum, n)
-	}
-	return Missing
+// columns are the per-day working columns of seriesRows, kept in scratch.
+type columns struct {
+	sum   []int64
+	cnt   []uint8
+	max1h []Conc
+	// sub holds the sub-indices of the six daily indicators and, last, of
+	// O3 1-hour; -1 where there is none.
+	sub [NumPollutants + 1][]int16
 }
 
-// publishedAQI is the row of the daily AQI of the published values c
-// (Missing where not valid; O3 its MDA8) and O3 daily maximum 1-hour value
-// max1h under edition e, as dayAQIRounded and finishGate compute it.
-func publishedAQI(r *Rules, e Edition, c *[NumPollutants]Conc, max1h Conc) aqiRow {
-	lut := &iaqiLUT[tableIndex(e)]
-	var v [NumPollutants]int
-	var has PollutantSet
-	sub := func(p Pollutant, it Item, unit uint32) {
-		if c[p] == Missing {
-			return
-		}
-		x, st := publishedIAQI(e, it, unit, lut[it], c[p])
-		if st != IAQIAbove800 {
-			v[p], has = x, has|1<<p
+// reset sizes the columns for n days.
+func (c *columns) reset(n int) {
+	if cap(c.sum) < n {
+		c.sum, c.cnt, c.max1h = make([]int64, n), make([]uint8, n), make([]Conc, n)
+		buf := make([]int16, (NumPollutants+1)*n)
+		for p := range c.sub {
+			c.sub[p] = buf[p*n : (p+1)*n : (p+1)*n]
 		}
 	}
-	sub(SO2, SO2_24H, ConcScale)
-	sub(NO2, NO2_24H, ConcScale)
-	sub(CO, CO_24H, ConcScale/10)
-	sub(PM10, PM10_24H, ConcScale)
-	sub(PM25, PM25_24H, ConcScale)
-	sub(O3, O3_8H, ConcScale)
-	if !e.Is2026() && max1h != Missing {
-		// HJ 633-2012 §5.1.3: O3 enters with the larger of its 8-hour and
-		// 1-hour sub-indices (mergeO3); the 1-hour one is never above 800.
-		if y, _ := publishedIAQI(e, O3_1H, ConcScale, lut[O3_1H], max1h); !has.Has(O3) || y > v[O3] {
-			v[O3], has = y, has|1<<O3
+	c.sum, c.cnt, c.max1h = c.sum[:n], c.cnt[:n], c.max1h[:n]
+	for p := range c.sub {
+		c.sub[p] = c.sub[p][:n]
+	}
+}
+
+// publishMeans writes the published daily means of pollutant p from each
+// day's sum and count of valid hours (see dayMeanInto): Missing where
+// fewer than minH hours are valid. A full day divides by a constant (the
+// compiler multiplies), other days by a precomputed reciprocal; the loop
+// for CO, published to 0.1 mg/m³, is its own.
+func publishMeans(p Pollutant, minH int, sum []int64, cnt []uint8, out []Conc) {
+	cnt = cnt[:len(sum)]
+	out = out[:len(sum)]
+	minH = max(minH, 1)
+	if p == CO {
+		const unit = ConcScale / 10
+		for k, t := range sum {
+			m := int(cnt[k])
+			switch {
+			case m == 24:
+				out[k] = Conc(roundHalfEvenConst(uint64(t), 24*unit) * unit)
+			case m >= minH:
+				out[k] = Conc(roundHalfEvenDiv(uint64(t), uint64(m)*unit, meanRecip[1][m%25]) * unit)
+			default:
+				out[k] = Missing
+			}
+		}
+		return
+	}
+	for k, t := range sum {
+		m := int(cnt[k])
+		switch {
+		case m == 24:
+			out[k] = Conc(roundHalfEvenConst(uint64(t), 24*ConcScale) * ConcScale)
+		case m >= minH:
+			out[k] = Conc(roundHalfEvenDiv(uint64(t), uint64(m)*ConcScale, meanRecip[0][m%25]) * ConcScale)
+		default:
+			out[k] = Missing
 		}
 	}
-	missing := allPollutants &^ has
-	if has == 0 {
-		return aqiRow{}
+}
+
+// dailyItems are each pollutant's daily indicator.
+var dailyItems = [NumPollutants]Item{SO2: SO2_24H, NO2: NO2_24H, CO: CO_24H, O3: O3_8H, PM10: PM10_24H, PM25: PM25_24H}
+
+// subColumn writes the sub-indices of indicator it under edition e for
+// published values (Missing where not valid), -1 where there is none. A
+// whole number of table units inside the lookup row is one load, with a
+// constant divisor; anything else — over-range, O3 8-hour above 800,
+// absurd values — takes publishedIAQI.
+func subColumn(e Edition, it Item, vals []Conc, out []int16) {
+	row := iaqiLUT[tableIndex(e)][it]
+	out = out[:len(vals)]
+	if itemPollutant[it] == CO {
+		for k, c := range vals {
+			u := uint32(c) / (ConcScale / 10)
+			if c >= 0 && u*(ConcScale/10) == uint32(c) && u < uint32(len(row)) {
+				out[k] = row[u]
+				continue
+			}
+			out[k] = slowSub(e, it, row, c)
+		}
+		return
 	}
-	aqi, primary, ok := aqiGate(e, &v, missing)
-	if !ok || (!e.Is2026() && r.GoodDaysRequireComplete2012 && missing != 0) {
-		return aqiRow{}
+	lim := Conc(MaxConc)
+	if it == O3_8H || it == SO2_1H {
+		lim = 800 * ConcScale
 	}
-	return aqiRow{aqi: int16(aqi), level: LevelOf(aqi), primary: primary, ok: true}
+	for k, c := range vals {
+		u := uint32(c) / ConcScale
+		if c >= 0 && c <= lim && u*ConcScale == uint32(c) && u < uint32(len(row)) {
+			out[k] = row[u]
+			continue
+		}
+		out[k] = slowSub(e, it, row, c)
+	}
+}
+
+// slowSub is the sub-index of subColumn's rare values.
+func slowSub(e Edition, it Item, row []int16, c Conc) int16 {
+	if c < 0 {
+		return -1
+	}
+	unit := uint32(ConcScale)
+	if itemPollutant[it] == CO {
+		unit = ConcScale / 10
+	}
+	v, st := publishedIAQI(e, it, unit, row, c)
+	if st == IAQIAbove800 {
+		return -1 // no value: the 2012 rule takes O3 from its 1-hour value
+	}
+	return int16(v)
+}
+
+// gateRows writes the AQI rows of days k0 … k1−1 from their sub-indices
+// (finishGate): the columns are sliced to the run first, so the loop reads
+// them without bounds checks.
+func gateRows(r *Rules, e Edition, col *columns, k0, k1 int, out []aqiRow) {
+	s0 := col.sub[0][k0:k1]
+	n := len(s0)
+	s1, s2, s3, s4, s5 := col.sub[1][k0:k0+n], col.sub[2][k0:k0+n], col.sub[3][k0:k0+n], col.sub[4][k0:k0+n], col.sub[5][k0:k0+n]
+	out = out[:n]
+	strict2012 := !e.Is2026() && r.GoodDaysRequireComplete2012
+	for k := range out {
+		x := [NumPollutants]int16{s0[k], s1[k], s2[k], s3[k], s4[k], s5[k]}
+		// A sub-index is -1 where there is none: its sign bit marks it
+		// missing, and max(x, 0) counts it 0.
+		missing := PollutantSet(uint16(x[0])>>15 | uint16(x[1])>>15<<1 | uint16(x[2])>>15<<2 |
+			uint16(x[3])>>15<<3 | uint16(x[4])>>15<<4 | uint16(x[5])>>15<<5)
+		if missing == allPollutants || (strict2012 && missing != 0) {
+			out[k] = aqiRow{}
+			continue
+		}
+		v := [NumPollutants]int{int(max(x[0], 0)), int(max(x[1], 0)), int(max(x[2], 0)),
+			int(max(x[3], 0)), int(max(x[4], 0)), int(max(x[5], 0))}
+		aqi, primary, ok := aqiGate(e, &v, missing)
+		if !ok {
+			out[k] = aqiRow{}
+			continue
+		}
+		out[k] = aqiRow{aqi: int16(aqi), level: LevelOf(aqi), primary: primary, ok: true}
+	}
 }

@@ -223,16 +223,17 @@ type aqiRow struct {
 func (rows *dayRows) addDaily(r *Rules, d *Daily, month int32, dust bool) {
 	k := rows.n
 	rows.n++
-	for p := range rows.val {
-		v := &d.Values[p]
-		c := Missing
-		if v.valid() {
-			c = v.Rounded
-		}
-		rows.val[p][k] = c
-		if rows.exact[p] != nil {
+	vs := &d.Values
+	rows.val[SO2][k] = publishedOf(&vs[SO2])
+	rows.val[NO2][k] = publishedOf(&vs[NO2])
+	rows.val[CO][k] = publishedOf(&vs[CO])
+	rows.val[O3][k] = publishedOf(&vs[O3])
+	rows.val[PM10][k] = publishedOf(&vs[PM10])
+	rows.val[PM25][k] = publishedOf(&vs[PM25])
+	if rows.exact[0] != nil {
+		for p := range rows.exact {
 			q := Ratio{}
-			if v.valid() {
+			if v := &vs[p]; v.valid() {
 				q = v.Exact
 			}
 			rows.exact[p][k] = q
@@ -244,6 +245,22 @@ func (rows *dayRows) addDaily(r *Rules, d *Daily, month int32, dust bool) {
 	if dust {
 		rows.dusty++
 	}
+	// Days in calendar order make one span per month; any order is
+	// correct, as a span is only a run of rows of one month.
+	if last := len(rows.spans) - 1; last >= 0 && rows.spans[last].month == month {
+		rows.spans[last].end = k + 1
+	} else {
+		rows.spans = append(rows.spans, monthSpan{month, k + 1})
+	}
+}
+
+// publishedOf is the value a period assessment reads of a daily value:
+// the published one, or Missing when it is not valid.
+func publishedOf(v *Value) Conc {
+	if v.valid() {
+		return v.Rounded
+	}
+	return Missing
 }
 
 // assessRows is Assess on the rows of the days inside a0 … b0.

@@ -445,7 +445,7 @@ func MDA8(r *Rules, hours [24]Conc) (Value, int) {
 // mda8Into writes the O3 daily maximum 8-hour mean and maximum 1-hour
 // value of one day.
 func mda8Into(r *Rules, h *[24]Conc, mda8, max1h *Value) {
-	n1, nw, bs, bc, mx := mda8Scan(r, h)
+	n1, nw, bs, bc, mx := mda8Scan(r.MinHours8H, h)
 	mx64 := int64(mx)
 	max1h.Coverage = Coverage{Valid: n1, Expected: 24}
 	max1h.Exact, max1h.Rounded = Ratio{}, Missing
@@ -482,11 +482,11 @@ func roundedMax1H(mx Conc) Conc {
 	return Conc(roundHalfEvenConst(uint64(mx), ConcScale) * ConcScale)
 }
 
-// mda8Scan finds one day's O3 8-hour windows (see mda8Gaps for the
-// results).
-func mda8Scan(r *Rules, h *[24]Conc) (n1, nw int, bs, bc int64, mx Conc) {
-	if !dayComplete(h) || r.MinHours8H > 8 {
-		return mda8Gaps(r, h)
+// mda8Scan finds one day's O3 8-hour windows, each valid with minH valid
+// hours (Rules.MinHours8H; see mda8Gaps for the results).
+func mda8Scan(minH int, h *[24]Conc) (n1, nw int, bs, bc int64, mx Conc) {
+	if !dayComplete(h) || minH > 8 {
+		return mda8Gaps(minH, h)
 	}
 	// Every hour valid (the usual day): all 17 windows are valid with 8
 	// hours each, so the best mean is the best sum, found by sliding one
@@ -535,11 +535,11 @@ func mda8Published(r *Rules, nw int, bs, bc int64) (Conc, string) {
 
 // mda8Gaps is the window search of a day with missing hours: prefix sums
 // of values and counts (negative = missing, as in dayMeanInto) give each
-// window's valid hours; a window needs Rules.MinHours8H of them. It returns
+// window's valid hours; a window needs minH8 (Rules.MinHours8H) of them. It returns
 // the valid hours n1, the valid windows nw, the best window's sum and count
 // (bc 0 when no window is valid) and the largest valid hourly value (-1
 // when none).
-func mda8Gaps(r *Rules, h *[24]Conc) (n1, nw int, bs, bc int64, mx Conc) {
+func mda8Gaps(minH8 int, h *[24]Conc) (n1, nw int, bs, bc int64, mx Conc) {
 	var ps, pc [25]int64
 	mx = -1
 	for i := 0; i < 24; i += 4 {
@@ -555,7 +555,7 @@ func mda8Gaps(r *Rules, h *[24]Conc) (n1, nw int, bs, bc int64, mx Conc) {
 		pc[i+4] = pc[i+3] + 1 + md
 		mx = max(mx, h[i], h[i+1], h[i+2], h[i+3])
 	}
-	minH := max(int64(r.MinHours8H), 1)
+	minH := max(int64(minH8), 1)
 	// A window of c valid hours (1…8) and sum s ranks by s·840/c: 840 is
 	// the least common multiple of 1…8, so the keys compare the window
 	// means exactly without a division. The first best window is kept.

@@ -136,7 +136,7 @@ func TestAssessSeriesEdges(t *testing.T) {
 				for i := range s.V[p] {
 					switch rng.IntN(40) {
 					case 0:
-						s.V[p][i] = Conc(rng.IntN(1 << 31)) // beyond any breakpoint, up to 2^31
+						s.V[p][i] = Conc(rng.Uint32() >> 1) // beyond any breakpoint, up to 2^31
 					case 1:
 						s.V[p][i] = Conc(800_000 + rng.IntN(400_000)) // around 800 µg/m³
 					case 2:

@@ -287,9 +287,9 @@ func finishGate(a *AQIResult, exempt PollutantSet) {
 	}
 	// Absent sub-indices count 0, below every present one's maximum or
 	// equal to a maximum of 0, which makes no pollutant primary.
-	v := [NumPollutants]int{i[0].Value * int(has&1), i[1].Value * int(has>>1&1), i[2].Value * int(has>>2&1),
-		i[3].Value * int(has>>3&1), i[4].Value * int(has>>4&1), i[5].Value * int(has>>5&1)}
-	max, primary, ok := aqiGate(a.Edition, &v, a.Missing&^exempt)
+	v0, v1, v2 := i[0].Value*int(has&1), i[1].Value*int(has>>1&1), i[2].Value*int(has>>2&1)
+	v3, v4, v5 := i[3].Value*int(has>>3&1), i[4].Value*int(has>>4&1), i[5].Value*int(has>>5&1)
+	max, primary, ok := aqiGate(a.Edition, int16(v0), int16(v1), int16(v2), int16(v3), int16(v4), int16(v5), a.Missing&^exempt)
 	a.PartialAQI = max
 	if !ok {
 		return
@@ -302,26 +302,28 @@ func finishGate(a *AQIResult, exempt PollutantSet) {
 	a.Category, a.CategoryEN, a.Colour = info.category, info.categoryEN, info.hex
 	a.Primary |= primary
 	if !a.Edition.Is2026() { // 2012 only: the concept was deleted in 2026
-		a.Exceeding |= setIf(v[0] > 100) | setIf(v[1] > 100)<<1 | setIf(v[2] > 100)<<2 |
-			setIf(v[3] > 100)<<3 | setIf(v[4] > 100)<<4 | setIf(v[5] > 100)<<5
+		a.Exceeding |= setIf(v0 > 100) | setIf(v1 > 100)<<1 | setIf(v2 > 100)<<2 |
+			setIf(v3 > 100)<<3 | setIf(v4 > 100)<<4 | setIf(v5 > 100)<<5
 	}
 }
 
-// aqiGate derives the AQI from the six sub-indices v (0 for an absent
-// one): their maximum; the primary pollutants, every sub-index tied at the
-// maximum when it is above 50; and whether the AQI is published, which
-// HJ 633-2026 §5.3.1 refuses when a pollutant in withheld is missing and
-// the maximum is not above 100.
-func aqiGate(e Edition, v *[NumPollutants]int, withheld PollutantSet) (aqi int, primary PollutantSet, ok bool) {
-	m := max(v[0], v[1], v[2], v[3], v[4], v[5])
+// aqiGate derives the AQI from the six sub-indices v0…v5 (by pollutant;
+// 0 or negative for an absent one, at least one present): their maximum;
+// the primary pollutants, every sub-index tied at the maximum when it is
+// above 50; and whether the AQI is published, which HJ 633-2026 §5.3.1
+// refuses when a pollutant in withheld is missing and the maximum is not
+// above 100. The sub-indices (at most 500) are passed in registers, not
+// as an array.
+func aqiGate(e Edition, v0, v1, v2, v3, v4, v5 int16, withheld PollutantSet) (aqi int, primary PollutantSet, ok bool) {
+	m := max(v0, v1, v2, v3, v4, v5)
 	if e.Is2026() && withheld != 0 && m <= 100 {
-		return m, 0, false
+		return int(m), 0, false
 	}
 	if m > 50 {
-		primary = setIf(v[0] == m) | setIf(v[1] == m)<<1 | setIf(v[2] == m)<<2 |
-			setIf(v[3] == m)<<3 | setIf(v[4] == m)<<4 | setIf(v[5] == m)<<5
+		primary = setIf(v0 == m) | setIf(v1 == m)<<1 | setIf(v2 == m)<<2 |
+			setIf(v3 == m)<<3 | setIf(v4 == m)<<4 | setIf(v5 == m)<<5
 	}
-	return m, primary, true
+	return int(m), primary, true
 }
 
 // statusBits describes each IAQIStatus (indexed modulo 8): bit 0 is set

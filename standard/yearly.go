@@ -81,7 +81,7 @@ func seriesRows(r *Rules, s *Series, lo, a0, b0 int32, rows *dayRows, dust DustM
 	}
 	o3, mda8 := hours(O3), rows.val[O3][:n]
 	for k := range mda8 {
-		n1, nw, bs, bc, mx := mda8Scan(r, (*[24]Conc)(o3[24*k:24*k+24]))
+		n1, nw, bs, bc, mx := mda8Scan(r.MinHours8H, (*[24]Conc)(o3[24*k:24*k+24]))
 		mda8[k], col.max1h[k] = Missing, Missing
 		if bc != 0 {
 			mda8[k], _ = mda8Published(r, nw, bs, bc)
@@ -202,13 +202,12 @@ func subColumn(e Edition, it Item, vals []Conc, out []int16) {
 		}
 		return
 	}
-	lim := Conc(MaxConc)
-	if it == O3_8H || it == SO2_1H {
-		lim = 800 * ConcScale
-	}
+	// O3 8-hour values above 800 (their own rule, above800) lie beyond
+	// the row, which ends at the table's top breakpoint of 800
+	// (TestLUTEndsAt800 holds the tables to that).
 	for k, c := range vals {
 		u := uint32(c) / ConcScale
-		if c >= 0 && c <= lim && u*ConcScale == uint32(c) && u < uint32(len(row)) {
+		if c >= 0 && u*ConcScale == uint32(c) && u < uint32(len(row)) {
 			out[k] = row[u]
 			continue
 		}
@@ -244,16 +243,14 @@ func gateRows(r *Rules, e Edition, col *columns, k0, k1 int, out []aqiRow) {
 	for k := range out {
 		x := [NumPollutants]int16{s0[k], s1[k], s2[k], s3[k], s4[k], s5[k]}
 		// A sub-index is -1 where there is none: its sign bit marks it
-		// missing, and max(x, 0) counts it 0.
+		// missing.
 		missing := PollutantSet(uint16(x[0])>>15 | uint16(x[1])>>15<<1 | uint16(x[2])>>15<<2 |
 			uint16(x[3])>>15<<3 | uint16(x[4])>>15<<4 | uint16(x[5])>>15<<5)
 		if missing == allPollutants || (strict2012 && missing != 0) {
 			out[k] = aqiRow{}
 			continue
 		}
-		v := [NumPollutants]int{int(max(x[0], 0)), int(max(x[1], 0)), int(max(x[2], 0)),
-			int(max(x[3], 0)), int(max(x[4], 0)), int(max(x[5], 0))}
-		aqi, primary, ok := aqiGate(e, &v, missing)
+		aqi, primary, ok := aqiGate(e, x[0], x[1], x[2], x[3], x[4], x[5], missing)
 		if !ok {
 			out[k] = aqiRow{}
 			continue

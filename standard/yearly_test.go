@@ -228,3 +228,15 @@ func FuzzAssessSeries(f *testing.F) {
 		assessBoth(t, "fuzz", &r, s, first.AddDate(0, 0, 5), first.AddDate(0, 0, 30), NewDustMask(first.AddDate(0, 0, 20)))
 	})
 }
+
+// TestLUTEndsAt800: subColumn looks O3 8-hour values up without testing
+// the above-800 rule (HJ 633 表 notes: not computed in 2012, fixed at 300
+// in 2026), relying on the lookup row ending at 800 µg/m³; this holds
+// every edition's table to that.
+func TestLUTEndsAt800(t *testing.T) {
+	for _, e := range []Edition{Edition2012, Edition2026, Edition2031} {
+		if n := len(iaqiLUT[tableIndex(e)][O3_8H]); n > 801 {
+			t.Errorf("%v: O3 8-hour lookup row has %d entries, beyond 800 µg/m³", e, n)
+		}
+	}
+}

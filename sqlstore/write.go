@@ -119,16 +119,22 @@ type hourWriter struct {
 	codes              []string   // station codes by stationRef.id
 	seen               *seenHours // nil: no within-run duplicate check
 	dirty              map[dirtyHourDay]struct{}
-	lastDay            dirtyHourDay        // the last day marked, to skip the map for runs of one station-day
-	months             map[string]bool     // PostgreSQL partitions known to exist for this run
-	monthFrom, monthTo time.Time           // PostgreSQL: bounds of the partition of the last row checked
-	staged             bool                // PostgreSQL: rows go to the staging table, merged at commit
-	newParts           map[string]*newPart // PostgreSQL import: the months this run creates, attached at commit
-	curPart            string              // PostgreSQL import: the new partition of the last row checked, "" for an existing one
-	direct             bool                // PostgreSQL: try copying straight into observation first
-	pending            []obsRow            // PostgreSQL: rows gathered for the next COPY
+	lastDay            dirtyHourDay              // the last day marked, to skip the map for runs of one station-day
+	months             map[string]bool           // PostgreSQL partitions known to exist for this run
+	monthFrom, monthTo time.Time                 // PostgreSQL: bounds of the partition of the last row checked
+	staged             bool                      // PostgreSQL: rows go to the staging table, merged at commit
+	newParts           map[string]*newPart       // PostgreSQL import: the months this run creates, attached at commit
+	curPart            string                    // PostgreSQL import: the new partition of the last row checked, "" for an existing one
+	direct             bool                      // PostgreSQL: try copying straight into observation first
+	pending            []obsRow                  // PostgreSQL: rows of existing months gathered for the next COPY
+	streams            map[streamKey]*copyStream // PostgreSQL import: rows of new months, encoded for the next COPY
+	streamOrder        []streamKey               // the keys of streams in the order they began
+	curStream          *copyStream               // the stream of the last row encoded
+	curKey             streamKey
+	gathered           int                 // PostgreSQL: rows gathered (pending and streams) since the last COPY
+	flushAt            int                 // PostgreSQL: the number of gathered rows that starts the next COPY
 	direct2            lantian.WriteResult // PostgreSQL: rows copied straight in
-	copying            chan error          // the write running in the background (a COPY, or SQLite inserts), nil when none
+	copying            chan copyResult     // the write running in the background (a COPY, or SQLite inserts), nil when none
 	async              bool                // SQLite import: rows are written in the background while the next batch is checked
 	asyncRes           lantian.WriteResult // SQLite import: counts of the rows written in the background
 	now                time.Time
@@ -401,9 +407,9 @@ func (w *hourWriter) writeBehind(ctx context.Context, rows []obsRow) error {
 	if err := w.settle(); err != nil {
 		return err
 	}
-	done := make(chan error, 1)
+	done := make(chan copyResult, 1)
 	w.copying = done
-	go func() { done <- w.upsert(ctx, rows, &w.asyncRes) }()
+	go func() { done <- copyResult{err: w.upsert(ctx, rows, &w.asyncRes)} }()
 	return nil
 }
 
@@ -877,135 +883,175 @@ func (w *hourWriter) createStage(ctx context.Context) error {
 	return wrap(err, "create staging table")
 }
 
-// stage writes rows for the merge at commit. While the file has brought
-// only new station-hours, a batch is first copied straight into
-// observation inside a savepoint — COPY speed for the common case of
-// loading new data; the first batch that collides with stored hours is
-// rolled back to the savepoint and staged, as is everything after it.
+// stage writes rows for the merge at commit. The rows of months the run
+// creates are encoded at once into COPY streams of their partitions, here
+// in the caller's goroutine, while the previous COPY runs. While the file
+// has brought only new station-hours, the other rows are first copied
+// straight into observation inside a savepoint — COPY speed for the common
+// case of loading new data; the first batch that collides with stored
+// hours is rolled back to the savepoint and staged, as is everything after
+// it.
 func (w *hourWriter) stage(ctx context.Context, rows []obsRow) error {
-	// Rows are gathered into large COPYs: each COPY is a round trip and a
-	// savepoint. The counts of gathered rows are added at commit.
-	if w.pending == nil {
-		w.pending = make([]obsRow, 0, copyBatch+len(rows))
+	// Rows are gathered into large COPYs: each COPY is a round trip (and
+	// a savepoint, straight into observation). The counts of gathered
+	// rows are added at commit.
+	for i := range rows {
+		r := &rows[i]
+		if r.part != "" {
+			w.encodeNew(r)
+			continue
+		}
+		if w.pending == nil {
+			w.pending = make([]obsRow, 0, copyBatch+len(rows))
+		}
+		w.pending = append(w.pending, *r)
 	}
-	w.pending = append(w.pending, rows...)
-	if len(w.pending) < copyBatch {
+	w.gathered += len(rows)
+	if w.flushAt == 0 {
+		w.flushAt = firstCopyBatch
+	}
+	if w.gathered < w.flushAt {
 		return nil
 	}
+	// The first COPYs are small, so that the server starts loading while
+	// the rest of the file is read; later ones large.
+	w.flushAt = min(2*w.flushAt, copyBatch)
 	return w.flushPending(ctx)
 }
 
-// copyBatch is the number of rows gathered per COPY.
-const copyBatch = 32768
+// copyBatch is the number of rows gathered per COPY, firstCopyBatch the
+// number of the first COPY of a run.
+const (
+	copyBatch      = 32768
+	firstCopyBatch = 4096
+)
 
-// The COPY runs in the background while the caller parses and checks the
-// next rows: the server inserts while the client reads, which halves the
-// time of a bulk load on a machine with two cores. Only one COPY runs at a
-// time, and everything else that uses the import's connection waits for it
-// first (settle).
+// streamKey names a COPY stream of a new partition: its rows either all
+// have the default flags and audit state (narrow), which the COPY then
+// leaves to the partition's column defaults, or carry their own.
+type streamKey struct {
+	part   string
+	narrow bool
+}
+
+// copyStream is a binary COPY stream being filled.
+type copyStream struct {
+	key streamKey
+	buf []byte
+	n   int
+}
+
+// copySQL is the COPY statement of the stream: the columns that are the
+// same in every row the run writes (source, run, time of receipt,
+// revision 1 and, when narrow, flags and audit) are the new partition's
+// column defaults (see claimMonth), not sent with every row.
+func (st *copyStream) copySQL() string {
+	if st.key.narrow {
+		return `COPY ` + st.key.part + ` (station, t, so2, no2, co, o3, pm10, pm25, line) FROM STDIN (FORMAT binary)`
+	}
+	return `COPY ` + st.key.part + ` (station, t, so2, no2, co, o3, pm10, pm25, flags, audit, line) FROM STDIN (FORMAT binary)`
+}
+
+// encodeNew appends a row of a month the run creates to its partition's
+// stream and marks its day: nothing can be stored in that month yet, and
+// the run's duplicate check keeps two rows from sharing an hour, so the
+// row will be inserted.
+func (w *hourWriter) encodeNew(r *obsRow) {
+	k := streamKey{r.part, r.flags == defaultFlags && r.audit == string(lantian.AuditRaw)}
+	if w.curStream == nil || k != w.curKey {
+		st := w.streams[k]
+		if st == nil {
+			if w.streams == nil {
+				w.streams = map[streamKey]*copyStream{}
+			}
+			st = &copyStream{key: k, buf: copyHeader(make([]byte, 0, 256<<10))}
+			w.streams[k] = st
+			w.streamOrder = append(w.streamOrder, k)
+		}
+		w.curStream, w.curKey = st, k
+	}
+	w.curStream.buf = appendCopyRow(w.curStream.buf, r, nil, k.narrow)
+	w.curStream.n++
+	w.markDirty(r.sid, r.t)
+}
+
+// copyResult is what a background write reports to settle.
+type copyResult struct {
+	err      error
+	inserted int      // rows copied into new partitions or straight into observation
+	direct   []obsRow // rows copied straight into observation, whose days settle marks
+}
+
+// The COPY runs in the background while the caller parses, checks and
+// encodes the next rows: the server inserts while the client reads, which
+// halves the time of a bulk load on a machine with two cores. Only one COPY
+// runs at a time, and everything else that uses the import's connection
+// waits for it first (settle).
 func (w *hourWriter) flushPending(ctx context.Context) error {
 	if err := w.settle(); err != nil {
 		return err
 	}
 	rows := w.pending
 	w.pending = nil
-	if len(rows) == 0 {
+	streams := make([]*copyStream, 0, len(w.streamOrder))
+	for _, k := range w.streamOrder {
+		streams = append(streams, w.streams[k])
+	}
+	w.streams, w.streamOrder, w.curStream = nil, nil, nil
+	w.gathered = 0
+	if len(rows) == 0 && len(streams) == 0 {
 		return nil
 	}
-	done := make(chan error, 1)
+	done := make(chan copyResult, 1)
 	w.copying = done
-	go func() { done <- w.copyPending(ctx, rows) }()
+	go func() { done <- w.copyPending(ctx, streams, rows) }()
 	return nil
 }
 
-// settle waits for the background COPY, if any, and returns its error.
+// settle waits for the background write, if any, counts and marks what it
+// copied, and returns its error.
 func (w *hourWriter) settle() error {
 	if w.copying == nil {
 		return nil
 	}
-	err := <-w.copying
+	res := <-w.copying
 	w.copying = nil
-	return err
+	w.direct2.Inserted += res.inserted
+	for i := range res.direct {
+		w.markDirty(res.direct[i].sid, res.direct[i].t)
+	}
+	return res.err
 }
 
-// copyPending copies rows, straight into observation while that works,
-// else into the staging table.
-func (w *hourWriter) copyPending(ctx context.Context, rows []obsRow) error {
-	res := &w.direct2
-	if len(w.newParts) > 0 {
-		var err error
-		if rows, err = w.copyNew(ctx, rows); err != nil || len(rows) == 0 {
-			return err
+// copyPending copies the streams into their new partitions, then rows,
+// straight into observation while that works, else into the staging table.
+func (w *hourWriter) copyPending(ctx context.Context, streams []*copyStream, rows []obsRow) (res copyResult) {
+	for _, st := range streams {
+		if err := w.copyRaw(ctx, copyTrailer(st.buf), st.copySQL()); err != nil {
+			res.err = fmt.Errorf("copy hourly observations into %s: %w", st.key.part, err)
+			return res
 		}
+		res.inserted += st.n
+	}
+	if len(rows) == 0 {
+		return res
 	}
 	if w.direct {
 		ok, err := w.copyDirect(ctx, rows)
 		if err != nil {
-			return err
+			res.err = err
+			return res
 		}
 		if ok {
-			res.Inserted += len(rows)
-			for _, r := range rows {
-				w.markDirty(r.sid, r.t)
-			}
-			return nil
+			res.inserted += len(rows)
+			res.direct = rows
+			return res
 		}
 		w.direct = false
 	}
-	buf := encodeCopy(rows, nil)
-	err := w.conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("unexpected driver connection %T", dc)
-		}
-		_, err := c.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(buf),
-			`COPY `+stageTable+` (station, t, so2, no2, co, o3, pm10, pm25, flags, audit, line) FROM STDIN (FORMAT binary)`)
-		return err
-	})
-	return wrap(err, "copy hourly observations")
-}
-
-// copyNew copies the rows of months this run creates into their new
-// partitions — no savepoint needed: nothing can be stored there yet, and
-// the run's duplicate check keeps two rows from sharing an hour — and
-// returns the other rows.
-func (w *hourWriter) copyNew(ctx context.Context, rows []obsRow) ([]obsRow, error) {
-	// Each row is encoded straight into its partition's stream.
-	type stream struct {
-		buf []byte
-		n   int
-	}
-	var rest []obsRow
-	streams := map[string]*stream{}
-	var order []string
-	c := &copyConst{source: int32(w.source), run: w.run, recv: w.now}
-	cur, curName := (*stream)(nil), ""
-	for i := range rows {
-		r := &rows[i]
-		if r.part == "" {
-			rest = append(rest, *r)
-			continue
-		}
-		if cur == nil || r.part != curName {
-			curName = r.part
-			if cur = streams[curName]; cur == nil {
-				cur = &stream{buf: copyHeader(make([]byte, 0, 64<<10))}
-				streams[curName] = cur
-				order = append(order, curName)
-			}
-		}
-		cur.buf = appendCopyRow(cur.buf, r, c)
-		cur.n++
-		w.markDirty(r.sid, r.t)
-	}
-	for _, p := range order {
-		st := streams[p]
-		if err := w.copyRaw(ctx, copyTrailer(st.buf), `COPY `+p+` (`+obsCols+`) FROM STDIN (FORMAT binary)`); err != nil {
-			return nil, fmt.Errorf("copy hourly observations into %s: %w", p, err)
-		}
-		w.direct2.Inserted += st.n
-	}
-	return rest, nil
+	res.err = wrap(w.copyRaw(ctx, encodeCopy(rows, nil), `COPY `+stageTable+` (station, t, so2, no2, co, o3, pm10, pm25, flags, audit, line) FROM STDIN (FORMAT binary)`),
+		"copy hourly observations")
+	return res
 }
 
 // copyRaw runs a COPY … FROM STDIN of data on the import's connection.
@@ -1059,11 +1105,23 @@ func (w *hourWriter) claimMonth(ctx context.Context, name string, from, to time.
 		return nil
 	}
 	// The CHECK states the partition's bounds, so that attaching it
-	// need not scan the rows to prove them; it is dropped once attached.
+	// need not scan the rows to prove them. The columns that are the same
+	// in every row of the run default to the run's values, so that its
+	// COPYs need not send them (copyStream.copySQL); flags and audit state
+	// default to those of nearly every row. Constraint and defaults are
+	// dropped once the table is attached (attachNew).
+	run := "NULL"
+	if w.run.Valid {
+		run = strconv.FormatInt(w.run.Int64, 10)
+	}
 	if _, err := w.ex.ExecContext(ctx, fmt.Sprintf(
-		`CREATE TABLE %s (LIKE observation INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
-			CONSTRAINT %s_bounds CHECK (t >= '%s' AND t < '%s'))`,
-		name, name, from.Format(time.RFC3339), to.Format(time.RFC3339))); err != nil {
+		`CREATE TABLE %[1]s (LIKE observation INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+			CONSTRAINT %[1]s_bounds CHECK (t >= '%[2]s' AND t < '%[3]s'));
+		ALTER TABLE %[1]s ALTER flags SET DEFAULT '%[4]s', ALTER audit SET DEFAULT '%[5]s',
+			ALTER source SET DEFAULT %[6]d, ALTER run SET DEFAULT %[7]s,
+			ALTER received_at SET DEFAULT '%[8]s', ALTER revision SET DEFAULT 1`,
+		name, from.Format(time.RFC3339), to.Format(time.RFC3339), defaultFlags, lantian.AuditRaw,
+		w.source, run, w.now.UTC().Format("2006-01-02 15:04:05.000000Z07:00"))); err != nil {
 		return fmt.Errorf("create partition %s: %w", name, err)
 	}
 	if w.newParts == nil {
@@ -1088,7 +1146,9 @@ func (w *hourWriter) attachNew(ctx context.Context) error {
 			name, b.from.Format(time.RFC3339), b.to.Format(time.RFC3339))); err != nil {
 			return fmt.Errorf("attach partition %s: %w", name, err)
 		}
-		if _, err := w.ex.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE %s DROP CONSTRAINT %s_bounds`, name, name)); err != nil {
+		if _, err := w.ex.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE %[1]s DROP CONSTRAINT %[1]s_bounds,
+			ALTER flags DROP DEFAULT, ALTER audit DROP DEFAULT, ALTER source DROP DEFAULT, ALTER run DROP DEFAULT,
+			ALTER received_at DROP DEFAULT, ALTER revision DROP DEFAULT`, name)); err != nil {
 			return fmt.Errorf("attach partition %s: %w", name, err)
 		}
 	}
@@ -1159,7 +1219,7 @@ var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 func encodeCopy(rows []obsRow, c *copyConst) []byte {
 	buf := copyHeader(make([]byte, 0, 21+len(rows)*140))
 	for i := range rows {
-		buf = appendCopyRow(buf, &rows[i], c)
+		buf = appendCopyRow(buf, &rows[i], c, false)
 	}
 	return copyTrailer(buf)
 }
@@ -1174,56 +1234,64 @@ func copyHeader(buf []byte) []byte {
 // copyTrailer appends the end of a binary COPY stream.
 func copyTrailer(buf []byte) []byte { return binary.BigEndian.AppendUint16(buf, 0xffff) }
 
-// appendCopyRow appends one row of encodeCopy's layout.
-func appendCopyRow(buf []byte, r *obsRow, c *copyConst) []byte {
+// appendCopyRow appends one row of encodeCopy's layout; narrow (without
+// c) leaves out flags and audit: station, t, the six values and line.
+func appendCopyRow(buf []byte, r *obsRow, c *copyConst, narrow bool) []byte {
 	be := binary.BigEndian
-	text := func(s string) {
-		buf = be.AppendUint32(buf, uint32(len(s)))
-		buf = append(buf, s...)
-	}
-	int4 := func(v int32) {
-		buf = be.AppendUint32(buf, 4)
-		buf = be.AppendUint32(buf, uint32(v))
-	}
-	null := func() { buf = be.AppendUint32(buf, 0xffffffff) }
-	stamp := func(t time.Time) {
-		buf = be.AppendUint32(buf, 8)
-		buf = be.AppendUint64(buf, uint64((t.Unix()-pgEpoch.Unix())*1e6+int64(t.Nanosecond()/1e3)))
-	}
 	fields := uint16(11)
-	if c != nil {
+	switch {
+	case c != nil:
 		fields = 15
+	case narrow:
+		fields = 9
 	}
 	buf = be.AppendUint16(buf, fields)
-	text(r.station)
-	stamp(r.t)
+	buf = be.AppendUint32(buf, uint32(len(r.station)))
+	buf = append(buf, r.station...)
+	buf = appendStamp(buf, r.t)
 	for _, v := range r.vals {
 		if v == standard.Missing {
-			null()
+			buf = be.AppendUint32(buf, 0xffffffff)
 		} else {
-			int4(int32(v))
+			buf = be.AppendUint32(buf, 4)
+			buf = be.AppendUint32(buf, uint32(v))
 		}
 	}
-	text(r.flags)
-	text(r.audit)
+	if !narrow || c != nil {
+		buf = be.AppendUint32(buf, uint32(len(r.flags)))
+		buf = append(buf, r.flags...)
+		buf = be.AppendUint32(buf, uint32(len(r.audit)))
+		buf = append(buf, r.audit...)
+	}
 	if c != nil {
-		int4(c.source)
+		buf = be.AppendUint32(buf, 4)
+		buf = be.AppendUint32(buf, uint32(c.source))
 		if c.run.Valid {
-			int4(int32(c.run.Int64))
+			buf = be.AppendUint32(buf, 4)
+			buf = be.AppendUint32(buf, uint32(c.run.Int64))
 		} else {
-			null()
+			buf = be.AppendUint32(buf, 0xffffffff)
 		}
 	}
 	if r.line == 0 {
-		null()
+		buf = be.AppendUint32(buf, 0xffffffff)
 	} else {
-		int4(int32(r.line))
+		buf = be.AppendUint32(buf, 4)
+		buf = be.AppendUint32(buf, uint32(r.line))
 	}
 	if c != nil {
-		stamp(c.recv)
-		int4(1)
+		buf = appendStamp(buf, c.recv)
+		buf = be.AppendUint32(buf, 4)
+		buf = be.AppendUint32(buf, 1)
 	}
 	return buf
+}
+
+// appendStamp appends a timestamptz field: microseconds since pgEpoch,
+// truncated as pgx truncates a time.Time it sends.
+func appendStamp(buf []byte, t time.Time) []byte {
+	buf = binary.BigEndian.AppendUint32(buf, 8)
+	return binary.BigEndian.AppendUint64(buf, uint64((t.Unix()-pgEpoch.Unix())*1e6+int64(t.Nanosecond()/1e3)))
 }
 
 // merge moves the staged rows into observation in one statement.

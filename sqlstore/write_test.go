@@ -148,7 +148,7 @@ func TestImportRoundTrip(t *testing.T) {
 	forEach(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
 		seed(t, db)
-		now := time.Date(2023, 4, 1, 9, 30, 15, 123456000, bj)
+		now := time.Date(2023, 4, 1, 9, 30, 15, 123456789, bj)
 		db.Now = func() time.Time { return now }
 		// SQLite keeps instants to the second, PostgreSQL to the microsecond.
 		recv := now.Truncate(time.Microsecond)
@@ -199,6 +199,22 @@ func TestImportRoundTrip(t *testing.T) {
 		}
 		check("2403A", r, 1)
 		check("2404A", r2, 1)
+		if db.d.Postgres {
+			// The import created April's partition with the run's
+			// values as column defaults and a CHECK of its bounds; once
+			// attached, the partition is like any other.
+			var defaults, checks int
+			if err := db.r.QueryRowContext(ctx, `SELECT
+				(SELECT count(*) FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid
+					WHERE c.relname = 'observation_y2023m03' AND c.relnamespace = current_schema()::regnamespace),
+				(SELECT count(*) FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+					WHERE c.relname = 'observation_y2023m03' AND c.relnamespace = current_schema()::regnamespace AND k.contype = 'c')`).Scan(&defaults, &checks); err != nil {
+				t.Fatal(err)
+			}
+			if defaults != 0 || checks != 0 {
+				t.Errorf("the attached partition keeps %d column defaults and %d CHECK constraints, want none", defaults, checks)
+			}
+		}
 		r2.Values[standard.SO2] = 3 * standard.ConcScale
 		if run := load(r, r2); run.Revised != 1 || run.Unchanged != 1 {
 			t.Fatalf("second import revised %d, unchanged %d; want 1 and 1", run.Revised, run.Unchanged)

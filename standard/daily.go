@@ -359,10 +359,7 @@ func roundedMean(p Pollutant, sum int64, n int) Conc {
 func roundHalfEvenConst(n, d uint64) int64 {
 	q := n / d
 	r := n - q*d
-	if r2 := 2 * r; r2 > d || (r2 == d && q&1 == 1) {
-		q++
-	}
-	return int64(q)
+	return int64(q + roundsUp(q, 2*r, d))
 }
 
 // validSum returns the sum and number of the valid values of a day. A

@@ -23,21 +23,36 @@ func divmod(n, d, m uint64) (q, r uint64) {
 	}
 	q, _ = bits.Mul64(n, m)
 	p := q * d
-	if p > n {
-		q--
-		p -= d
-	}
+	// The estimate is one too high for some n, unpredictably: the
+	// correction is a conditional move, not a branch.
+	over := b2u(p > n)
+	q -= over
+	p -= over * d
 	return q, n - p
+}
+
+// roundsUp is 1 when GB/T 8170 rounds the quotient q with twice the
+// remainder r2 of the divisor d up (r2 > d, or r2 = d and q odd), else 0.
+// Whether a mean rounds up is as good as random, so this is computed with
+// conditional moves: a branch would be mispredicted half the time.
+func roundsUp(q, r2, d uint64) uint64 {
+	return b2u(r2 > d) | b2u(r2 == d)&q&1
+}
+
+// b2u is 1 for true and 0 for false (a SETcc or conditional move).
+func b2u(b bool) uint64 {
+	var x uint64
+	if b {
+		x = 1
+	}
+	return x
 }
 
 // roundHalfEvenDiv is Round8170(n, d, 0) for n ≥ 0 with a precomputed
 // reciprocal.
 func roundHalfEvenDiv(n, d, m uint64) int64 {
 	q, r := divmod(n, d, m)
-	if r2 := 2 * r; r2 > d || (r2 == d && q&1 == 1) {
-		q++
-	}
-	return int64(q)
+	return int64(q + roundsUp(q, 2*r, d))
 }
 
 // meanRecip[k][n] is recip(n·scale) for scale 1000 (k = 0, integer

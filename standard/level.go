@@ -10,23 +10,17 @@ type Level uint8
 // ≤200 → 4, ≤300 → 5, above → 6. AQI is an integer, so the table's ranges
 // are inclusive upper bounds. Negative AQI has no level.
 func LevelOf(aqi int) Level {
-	switch {
-	case aqi < 0:
+	if aqi < 0 {
 		return 0
-	case aqi <= 50:
-		return 1
-	case aqi <= 100:
-		return 2
-	case aqi <= 150:
-		return 3
-	case aqi <= 200:
-		return 4
-	case aqi <= 300:
-		return 5
-	default:
-		return 6
 	}
+	// (aqi+49)/50 is 0 for 0, then 1 per step of 50 from 1; levels 5 and
+	// 6 begin at 201 and 301. A lookup instead of a chain of compares:
+	// the AQI of successive days is no help to a branch predictor.
+	return levelBySpan[(min(aqi, 301)+49)/50]
 }
+
+// levelBySpan[(min(aqi, 301)+49)/50] is the level of aqi ≥ 0 (see LevelOf).
+var levelBySpan = [...]Level{1, 1, 2, 3, 4, 5, 5, 6}
 
 // RGB is a colour of HJ 633 附录A 表A.1.
 type RGB struct{ R, G, B uint8 }

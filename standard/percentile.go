@@ -32,6 +32,12 @@ func percentileInPlace(buf []Conc, p int) Ratio {
 	t := (n - 1) * p // k − 1 = t/100
 	s0 := t / 100    // 0-based index of X(s)
 	frac := int64(t % 100)
+	if xs, nx, ok := selectCounting(buf, s0); ok {
+		if frac == 0 || s0+1 >= n {
+			return Ratio{int64(xs), 1}
+		}
+		return reduce(Ratio{int64(xs)*100 + int64(nx-xs)*frac, 100})
+	}
 	selectK(buf, s0)
 	xs := int64(buf[s0])
 	if frac == 0 || s0+1 >= n {
@@ -45,6 +51,81 @@ func percentileInPlace(buf []Conc, p int) Ratio {
 		}
 	}
 	return reduce(Ratio{xs*100 + (int64(nx)-xs)*frac, 100})
+}
+
+// histBins bounds the span, in steps of the values' unit, that
+// selectCounting counts in (a 4 KB array on the stack).
+const histBins = 2048
+
+// selectCounting returns the order statistics X(s) and X(s+1) (0-based;
+// X(s+1) only when s+1 < len(buf)) of non-negative values that are all
+// whole multiples of 1000 or of 100 — published daily values, in
+// thousandths, are — and span fewer than histBins such steps; ok is false
+// otherwise. Counting, unlike quickselect, has no comparison whose outcome
+// is random, so it runs without mispredicted branches; buf is not
+// reordered.
+func selectCounting(buf []Conc, s int) (xs, next Conc, ok bool) {
+	if len(buf) < 32 || s < 0 || s >= len(buf) {
+		return 0, 0, false
+	}
+	lo, hi := buf[0], buf[0]
+	var sum int64
+	for _, v := range buf {
+		lo, hi = min(lo, v), max(hi, v)
+		sum += int64(v)
+	}
+	if lo < 0 {
+		return 0, 0, false
+	}
+	var h [histBins]uint16
+	g := Conc(1000)
+	if !countBy(&h, buf, lo, hi, sum, 1000) {
+		clear(h[:min(int(hi-lo)/1000+1, histBins)])
+		if g = 100; !countBy(&h, buf, lo, hi, sum, 100) {
+			return 0, 0, false
+		}
+	}
+	span := int((hi - lo) / g)
+	cum, j := 0, 0
+	for ; j <= span; j++ {
+		if cum += int(h[j]); cum > s {
+			break
+		}
+	}
+	xs = lo + Conc(j)*g
+	if s+1 >= len(buf) || cum > s+1 {
+		return xs, xs, true
+	}
+	for j++; j <= span && h[j] == 0; j++ {
+	}
+	return xs, lo + Conc(j)*g, true
+}
+
+// countBy counts buf (minimum lo, maximum hi, sum sum) into h in steps of
+// g from lo, and reports whether every value is a whole number of steps
+// from lo, lo a whole multiple of g, and the span inside h. The steps are
+// truncated, so the values sum to sum exactly when none was truncated:
+// one addition per value checks them all.
+func countBy(h *[histBins]uint16, buf []Conc, lo, hi Conc, sum int64, g Conc) bool {
+	if lo%g != 0 || (hi-lo)/g >= histBins {
+		return false
+	}
+	var steps int64
+	if g == 1000 {
+		// The divisors are constants: the compiler multiplies.
+		for _, v := range buf {
+			q := uint32(v-lo) / 1000
+			h[q%histBins]++
+			steps += int64(q)
+		}
+	} else {
+		for _, v := range buf {
+			q := uint32(v-lo) / 100
+			h[q%histBins]++
+			steps += int64(q)
+		}
+	}
+	return int64(len(buf))*int64(lo)+steps*int64(g) == sum
 }
 
 // selectK partially orders a so that a[k] is the k-th smallest, everything

@@ -145,38 +145,26 @@ func (c *columns) reset(n int) {
 
 // publishMeans writes the published daily means of pollutant p from each
 // day's sum and count of valid hours (see dayMeanInto): Missing where
-// fewer than minH hours are valid. A full day divides by a constant (the
-// compiler multiplies), other days by a precomputed reciprocal; the loop
-// for CO, published to 0.1 mg/m³, is its own.
+// fewer than minH hours are valid.
 func publishMeans(p Pollutant, minH int, sum []int64, cnt []uint8, out []Conc) {
 	cnt = cnt[:len(sum)]
 	out = out[:len(sum)]
 	minH = max(minH, 1)
+	// One division path for full and partial days alike (a reciprocal
+	// per hour count): which days have gaps is unpredictable, and a branch
+	// on it would be mispredicted on most days with gaps.
+	k, unit := 0, uint64(ConcScale)
 	if p == CO {
-		const unit = ConcScale / 10
-		for k, t := range sum {
-			m := int(cnt[k])
-			switch {
-			case m == 24:
-				out[k] = Conc(roundHalfEvenConst(uint64(t), 24*unit) * unit)
-			case m >= minH:
-				out[k] = Conc(roundHalfEvenDiv(uint64(t), uint64(m)*unit, meanRecip[1][m%25]) * unit)
-			default:
-				out[k] = Missing
-			}
-		}
-		return
+		k, unit = 1, ConcScale/10
 	}
-	for k, t := range sum {
-		m := int(cnt[k])
-		switch {
-		case m == 24:
-			out[k] = Conc(roundHalfEvenConst(uint64(t), 24*ConcScale) * ConcScale)
-		case m >= minH:
-			out[k] = Conc(roundHalfEvenDiv(uint64(t), uint64(m)*ConcScale, meanRecip[0][m%25]) * ConcScale)
-		default:
-			out[k] = Missing
+	recips := &meanRecip[k]
+	for i, t := range sum {
+		m := uint64(cnt[i]) % 25
+		q := Conc(roundHalfEvenDiv(uint64(t), m*unit, recips[m]) * int64(unit))
+		if m < uint64(minH) {
+			q = Missing
 		}
+		out[i] = q
 	}
 }
 

@@ -66,7 +66,7 @@ func (im *importTx) start(ctx context.Context) error {
 	im.w.seen = newSeenHours()
 	if db.d.Postgres {
 		im.w.staged, im.w.direct = true, true
-		return im.w.createStage(ctx)
+		return nil
 	}
 	im.w.async = true
 	return nil

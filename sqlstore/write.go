@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -123,6 +124,7 @@ type hourWriter struct {
 	months             map[string]bool           // PostgreSQL partitions known to exist for this run
 	monthFrom, monthTo time.Time                 // PostgreSQL: bounds of the partition of the last row checked
 	staged             bool                      // PostgreSQL: rows go to the staging table, merged at commit
+	stageMade          bool                      // PostgreSQL: the staging table exists
 	newParts           map[string]*newPart       // PostgreSQL import: the months this run creates, attached at commit
 	curPart            string                    // PostgreSQL import: the new partition of the last row checked, "" for an existing one
 	direct             bool                      // PostgreSQL: try copying straight into observation first
@@ -149,7 +151,10 @@ type hourWriter struct {
 // its own transaction: a plain table the month's rows are copied into
 // without an index, attached to observation (which builds its primary key
 // in one sorted pass) just before the import commits.
-type newPart struct{ from, to time.Time }
+type newPart struct {
+	name     string
+	from, to time.Time
+}
 
 // close waits for a background COPY and releases the prepared statements.
 func (w *hourWriter) close() {
@@ -327,6 +332,7 @@ func (w *hourWriter) write(ctx context.Context, recs []lantian.HourRecord) (lant
 	var res lantian.WriteResult
 	rows := make([]obsRow, 0, len(recs))
 	var hours []time.Time
+	var claim []newPart // PostgreSQL import: months first seen in this batch
 	for i := range recs {
 		r := &recs[i]
 		if code, msg := w.check(r); code != "" {
@@ -360,11 +366,13 @@ func (w *hourWriter) write(ctx context.Context, recs []lantian.HourRecord) (lant
 			name, w.monthFrom, w.monthTo = partitionName(r.Time)
 			w.curPart = ""
 			if w.staged {
-				if err := w.claimMonth(ctx, name, w.monthFrom, w.monthTo); err != nil {
-					return res, err
-				}
-				if w.newParts[name] != nil {
-					w.curPart = name
+				// The row's month for now; whether the run creates
+				// its partition is settled below, for all the new
+				// months of the batch at once.
+				w.curPart = name
+				if !w.months[name] {
+					w.months[name] = true
+					claim = append(claim, newPart{name, w.monthFrom, w.monthTo})
 				}
 			} else if !w.months[name] {
 				w.months[name] = true
@@ -373,6 +381,22 @@ func (w *hourWriter) write(ctx context.Context, recs []lantian.HourRecord) (lant
 		}
 		rows = append(rows, obsRow{station: r.Station, sid: sid, t: r.Time, vals: r.Values, flags: flagString(&r.Flags),
 			audit: string(audit(r.Audit)), line: r.Line, part: w.curPart})
+	}
+	if w.staged && len(rows) > 0 {
+		if err := w.claimMonths(ctx, claim); err != nil {
+			return res, err
+		}
+		// part names the new partition a row goes to, "" for a month
+		// that existed; rows come in runs of one month.
+		last, isNew := "", false
+		for i := range rows {
+			if p := rows[i].part; p != last {
+				last, isNew = p, w.newParts[p] != nil
+			}
+			if !isNew {
+				rows[i].part = ""
+			}
+		}
 	}
 	if len(hours) > 0 {
 		if err := w.db.ensurePartitions(ctx, hours); err != nil {
@@ -875,7 +899,13 @@ func (w *hourWriter) flushDirty(ctx context.Context) error {
 
 const stageTable = `lantian_stage_observation`
 
+// createStage creates the staging table when the first rows go there: a
+// load of new months never needs it.
 func (w *hourWriter) createStage(ctx context.Context) error {
+	if w.stageMade {
+		return nil
+	}
+	w.stageMade = true
 	_, err := w.ex.ExecContext(ctx, `CREATE TEMPORARY TABLE `+stageTable+` (
 		station text NOT NULL, t timestamptz NOT NULL,
 		so2 integer, no2 integer, co integer, o3 integer, pm10 integer, pm25 integer,
@@ -1049,6 +1079,9 @@ func (w *hourWriter) copyPending(ctx context.Context, streams []*copyStream, row
 		}
 		w.direct = false
 	}
+	if res.err = w.createStage(ctx); res.err != nil {
+		return res
+	}
 	res.err = wrap(w.copyRaw(ctx, encodeCopy(rows, nil), `COPY `+stageTable+` (station, t, so2, no2, co, o3, pm10, pm25, flags, audit, line) FROM STDIN (FORMAT binary)`),
 		"copy hourly observations")
 	return res
@@ -1066,91 +1099,108 @@ func (w *hourWriter) copyRaw(ctx context.Context, data []byte, copySQL string) e
 	})
 }
 
-// claimMonth makes the month of partition name ready for the run's rows.
-// A month observation has no partition for yet is created by the run
-// itself, in its transaction, as a plain table without indexes: copying
-// into it costs a fraction of copying through the partitioned table's
-// primary key, and attaching it at commit builds that key in one sorted
-// pass. Should the import fail or be killed, the table goes with its
-// transaction. The month's advisory lock, held until then, keeps
-// ensurePartitions and other imports from creating the same month
+// claimMonths makes the months of a batch that the run has not seen before
+// ready for its rows. A month observation has no partition for yet is
+// created by the run itself, in its transaction, as a plain table without
+// indexes: copying into it costs a fraction of copying through the
+// partitioned table's primary key, and attaching it at commit builds that
+// key in one sorted pass. Should the import fail or be killed, the table
+// goes with its transaction. The month's advisory lock, held until then,
+// keeps ensurePartitions and other imports from creating the same month
 // meanwhile; it is taken on the import's own connection, so that a cycle
-// of waits between two imports is one PostgreSQL detects.
-func (w *hourWriter) claimMonth(ctx context.Context, name string, from, to time.Time) error {
-	if w.months[name] {
-		return nil
-	}
-	w.months[name] = true
+// of waits between two imports is one PostgreSQL detects. The months of a
+// batch are claimed together: one wait for the background COPY, one round
+// trip per month for its lock and existence, one for all the new tables.
+func (w *hourWriter) claimMonths(ctx context.Context, ms []newPart) error {
 	w.db.pg.mu.Lock()
-	known := w.db.pg.partitions[name]
+	ms = slices.DeleteFunc(ms, func(m newPart) bool { return w.db.pg.partitions[m.name] })
 	w.db.pg.mu.Unlock()
-	if known {
+	if len(ms) == 0 {
 		return nil
 	}
 	// The connection may be busy with the background COPY.
 	if err := w.settle(); err != nil {
 		return err
 	}
-	if _, err := w.ex.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, monthLockClass, monthLockKey(from)); err != nil {
-		return fmt.Errorf("create partition %s: %w", name, err)
+	var create strings.Builder
+	var created []newPart
+	for _, m := range ms {
+		// The function in FROM runs first: the lock is held before
+		// the table is looked for.
+		var exists bool
+		if err := w.ex.QueryRowContext(ctx, `SELECT to_regclass($3) IS NOT NULL FROM pg_advisory_xact_lock($1, $2)`,
+			monthLockClass, monthLockKey(m.from), m.name).Scan(&exists); err != nil {
+			return fmt.Errorf("create partition %s: %w", m.name, err)
+		}
+		if exists {
+			w.db.pg.mu.Lock()
+			w.db.pg.partitions[m.name] = true
+			w.db.pg.mu.Unlock()
+			continue
+		}
+		w.createSQL(&create, m)
+		created = append(created, m)
 	}
-	var exists bool
-	if err := w.ex.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL`, name).Scan(&exists); err != nil {
-		return fmt.Errorf("create partition %s: %w", name, err)
-	}
-	if exists {
-		w.db.pg.mu.Lock()
-		w.db.pg.partitions[name] = true
-		w.db.pg.mu.Unlock()
+	if len(created) == 0 {
 		return nil
 	}
-	// The CHECK states the partition's bounds, so that attaching it
-	// need not scan the rows to prove them. The columns that are the same
-	// in every row of the run default to the run's values, so that its
-	// COPYs need not send them (copyStream.copySQL); flags and audit state
-	// default to those of nearly every row. Constraint and defaults are
-	// dropped once the table is attached (attachNew).
-	run := "NULL"
-	if w.run.Valid {
-		run = strconv.FormatInt(w.run.Int64, 10)
-	}
-	if _, err := w.ex.ExecContext(ctx, fmt.Sprintf(
-		`CREATE TABLE %[1]s (LIKE observation INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
-			CONSTRAINT %[1]s_bounds CHECK (t >= '%[2]s' AND t < '%[3]s'));
-		ALTER TABLE %[1]s ALTER flags SET DEFAULT '%[4]s', ALTER audit SET DEFAULT '%[5]s',
-			ALTER source SET DEFAULT %[6]d, ALTER run SET DEFAULT %[7]s,
-			ALTER received_at SET DEFAULT '%[8]s', ALTER revision SET DEFAULT 1`,
-		name, from.Format(time.RFC3339), to.Format(time.RFC3339), defaultFlags, lantian.AuditRaw,
-		w.source, run, w.now.UTC().Format("2006-01-02 15:04:05.000000Z07:00"))); err != nil {
-		return fmt.Errorf("create partition %s: %w", name, err)
+	if _, err := w.ex.ExecContext(ctx, create.String()); err != nil {
+		return fmt.Errorf("create partitions %s…%s: %w", created[0].name, created[len(created)-1].name, err)
 	}
 	if w.newParts == nil {
 		w.newParts = map[string]*newPart{}
 	}
-	w.newParts[name] = &newPart{from, to}
+	for i := range created {
+		w.newParts[created[i].name] = &created[i]
+	}
 	return nil
 }
 
+// createSQL appends the statements that create the table of new month m.
+// The CHECK states the partition's bounds, so that attaching it need not
+// scan the rows to prove them. The columns that are the same in every row
+// of the run default to the run's values, so that its COPYs need not send
+// them (copyStream.copySQL); flags and audit state default to those of
+// nearly every row. Constraint and defaults are dropped once the table is
+// attached (attachNew).
+func (w *hourWriter) createSQL(b *strings.Builder, m newPart) {
+	run := "NULL"
+	if w.run.Valid {
+		run = strconv.FormatInt(w.run.Int64, 10)
+	}
+	fmt.Fprintf(b, `CREATE TABLE %[1]s (LIKE observation INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+			CONSTRAINT %[1]s_bounds CHECK (t >= '%[2]s' AND t < '%[3]s'));
+		ALTER TABLE %[1]s ALTER flags SET DEFAULT '%[4]s', ALTER audit SET DEFAULT '%[5]s',
+			ALTER source SET DEFAULT %[6]d, ALTER run SET DEFAULT %[7]s,
+			ALTER received_at SET DEFAULT '%[8]s', ALTER revision SET DEFAULT 1;
+		`,
+		m.name, m.from.Format(time.RFC3339), m.to.Format(time.RFC3339), defaultFlags, lantian.AuditRaw,
+		w.source, run, w.now.UTC().Format("2006-01-02 15:04:05.000000Z07:00"))
+}
+
 // attachNew attaches the partitions the run created, building their
-// primary keys, before the staged rows are merged and the run commits.
+// primary keys, before the staged rows are merged and the run commits. All
+// in one round trip.
 func (w *hourWriter) attachNew(ctx context.Context) error {
+	if len(w.newParts) == 0 {
+		return nil
+	}
 	names := make([]string, 0, len(w.newParts))
 	for name := range w.newParts {
 		names = append(names, name)
 	}
 	sort.Strings(names)
+	var q strings.Builder
 	for _, name := range names {
 		b := w.newParts[name]
-		if _, err := w.ex.ExecContext(ctx, fmt.Sprintf(
-			`ALTER TABLE observation ATTACH PARTITION %s FOR VALUES FROM ('%s') TO ('%s')`,
-			name, b.from.Format(time.RFC3339), b.to.Format(time.RFC3339))); err != nil {
-			return fmt.Errorf("attach partition %s: %w", name, err)
-		}
-		if _, err := w.ex.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE %[1]s DROP CONSTRAINT %[1]s_bounds,
-			ALTER flags DROP DEFAULT, ALTER audit DROP DEFAULT, ALTER source DROP DEFAULT, ALTER run DROP DEFAULT,
-			ALTER received_at DROP DEFAULT, ALTER revision DROP DEFAULT`, name)); err != nil {
-			return fmt.Errorf("attach partition %s: %w", name, err)
-		}
+		fmt.Fprintf(&q, `ALTER TABLE observation ATTACH PARTITION %[1]s FOR VALUES FROM ('%[2]s') TO ('%[3]s');
+			ALTER TABLE %[1]s DROP CONSTRAINT %[1]s_bounds,
+				ALTER flags DROP DEFAULT, ALTER audit DROP DEFAULT, ALTER source DROP DEFAULT, ALTER run DROP DEFAULT,
+				ALTER received_at DROP DEFAULT, ALTER revision DROP DEFAULT;
+			`, name, b.from.Format(time.RFC3339), b.to.Format(time.RFC3339))
+	}
+	if _, err := w.ex.ExecContext(ctx, q.String()); err != nil {
+		return fmt.Errorf("attach partitions %s…%s: %w", names[0], names[len(names)-1], err)
 	}
 	return nil
 }
@@ -1306,6 +1356,9 @@ func (w *hourWriter) merge(ctx context.Context) (lantian.WriteResult, error) {
 		return lantian.WriteResult{}, err
 	}
 	res := w.direct2
+	if !w.stageMade {
+		return res, nil
+	}
 	var total int
 	if err := w.ex.QueryRowContext(ctx, `SELECT count(*) FROM `+stageTable).Scan(&total); err != nil {
 		return res, fmt.Errorf("count staged rows: %w", err)

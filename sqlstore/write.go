@@ -133,6 +133,7 @@ type hourWriter struct {
 	streamOrder        []streamKey               // the keys of streams in the order they began
 	curStream          *copyStream               // the stream of the last row encoded
 	curKey             streamKey
+	freeBufs           [][]byte            // PostgreSQL import: buffers of streams sent, for reuse
 	gathered           int                 // PostgreSQL: rows gathered (pending and streams) since the last COPY
 	flushAt            int                 // PostgreSQL: the number of gathered rows that starts the next COPY
 	direct2            lantian.WriteResult // PostgreSQL: rows copied straight in
@@ -946,11 +947,16 @@ func (w *hourWriter) stage(ctx context.Context, rows []obsRow) error {
 	// The first COPYs are small, so that the server starts loading while
 	// the rest of the file is read; later ones large.
 	w.flushAt = min(2*w.flushAt, copyBatch)
-	return w.flushPending(ctx)
+	return w.flush(ctx)
 }
 
 // copyBatch is the number of rows gathered per COPY, firstCopyBatch the
-// number of the first COPY of a run.
+// number of the first COPY of a run. A file lists a station's year before
+// the next station's, so the rows of a COPY fall into every month: a COPY
+// of 32,768 rows is a COPY of some 2,500 rows per new partition, each
+// costing the server a millisecond or so besides its rows (a thousand
+// tuple slots set up and dropped among other things). Larger COPYs would
+// save some of that but leave more rows for after the file is read.
 const (
 	copyBatch      = 32768
 	firstCopyBatch = 4096
@@ -994,7 +1000,13 @@ func (w *hourWriter) encodeNew(r *obsRow) {
 			if w.streams == nil {
 				w.streams = map[streamKey]*copyStream{}
 			}
-			st = &copyStream{key: k, buf: copyHeader(make([]byte, 0, 256<<10))}
+			var buf []byte
+			if n := len(w.freeBufs); n > 0 {
+				buf, w.freeBufs = w.freeBufs[n-1][:0], w.freeBufs[:n-1]
+			} else {
+				buf = make([]byte, 0, 512<<10)
+			}
+			st = &copyStream{key: k, buf: copyHeader(buf)}
 			w.streams[k] = st
 			w.streamOrder = append(w.streamOrder, k)
 		}
@@ -1010,14 +1022,15 @@ type copyResult struct {
 	err      error
 	inserted int      // rows copied into new partitions or straight into observation
 	direct   []obsRow // rows copied straight into observation, whose days settle marks
+	bufs     [][]byte // the buffers of the streams sent, for reuse
 }
 
-// The COPY runs in the background while the caller parses, checks and
-// encodes the next rows: the server inserts while the client reads, which
-// halves the time of a bulk load on a machine with two cores. Only one COPY
-// runs at a time, and everything else that uses the import's connection
-// waits for it first (settle).
-func (w *hourWriter) flushPending(ctx context.Context) error {
+// flush starts the next COPY in the background, while the caller parses,
+// checks and encodes the next rows: the server inserts while the client
+// reads, which halves the time of a bulk load on a machine with two cores.
+// Only one COPY runs at a time, and everything else that uses the import's
+// connection waits for it first (settle).
+func (w *hourWriter) flush(ctx context.Context) error {
 	if err := w.settle(); err != nil {
 		return err
 	}
@@ -1027,7 +1040,8 @@ func (w *hourWriter) flushPending(ctx context.Context) error {
 	for _, k := range w.streamOrder {
 		streams = append(streams, w.streams[k])
 	}
-	w.streams, w.streamOrder, w.curStream = nil, nil, nil
+	clear(w.streams)
+	w.streamOrder, w.curStream = w.streamOrder[:0], nil
 	w.gathered = 0
 	if len(rows) == 0 && len(streams) == 0 {
 		return nil
@@ -1047,6 +1061,7 @@ func (w *hourWriter) settle() error {
 	res := <-w.copying
 	w.copying = nil
 	w.direct2.Inserted += res.inserted
+	w.freeBufs = append(w.freeBufs, res.bufs...)
 	for i := range res.direct {
 		w.markDirty(res.direct[i].sid, res.direct[i].t)
 	}
@@ -1062,6 +1077,7 @@ func (w *hourWriter) copyPending(ctx context.Context, streams []*copyStream, row
 			return res
 		}
 		res.inserted += st.n
+		res.bufs = append(res.bufs, st.buf)
 	}
 	if len(rows) == 0 {
 		return res
@@ -1346,7 +1362,7 @@ func appendStamp(buf []byte, t time.Time) []byte {
 
 // merge moves the staged rows into observation in one statement.
 func (w *hourWriter) merge(ctx context.Context) (lantian.WriteResult, error) {
-	if err := w.flushPending(ctx); err != nil {
+	if err := w.flush(ctx); err != nil {
 		return lantian.WriteResult{}, err
 	}
 	if err := w.settle(); err != nil {

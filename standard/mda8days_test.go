@@ -87,7 +87,9 @@ func checkMDA8Day(t *testing.T, name string, day []Conc, minH int, got, want mda
 	}
 	bad := got.n1 != want.n1 || got.nw != want.nw || got.mx != want.mx ||
 		(got.bc == 0) != (want.bc == 0) || got.bs*want.bc != want.bs*got.bc
-	if !bad && got.bc != 0 {
+	if got.bc == 0 {
+		bad = bad || got.bs != 0 // no valid window: both 0, as mda8Scan has them
+	} else if !bad {
 		found := false
 		for _, w := range refWindows(day, minH) {
 			found = found || (w.valid && w.sum == got.bs && w.count == got.bc)
@@ -198,11 +200,15 @@ func TestMDA8DaysCases(t *testing.T) {
 			mda8Day{23, 17, 7 * (1<<25 - 1), 7, 1<<25 - 1}},
 		{"zeros beside a gap: a valid mean of 0", 6, but(0, map[int]Conc{3: M}),
 			mda8Day{23, 17, 0, 7, 0}},
+		{"values just below 2^26 beside a gap: too large to pack", 6, but(1<<26-1, map[int]Conc{0: M}),
+			mda8Day{23, 17, 7 * (1<<26 - 1), 7, 1<<26 - 1}},
 		{"a value of 2^25 beside a gap", 6, but(1000, map[int]Conc{0: M, 5: 1 << 25}),
 			mda8Day{23, 17, 1<<25 + 6000, 7, 1 << 25}},
 		{"a value of 2^27 in a complete day", 6, but(1000, map[int]Conc{9: 1 << 27}),
 			mda8Day{24, 17, 1<<27 + 7000, 8, 1 << 27}},
 		{"values just below 2^27", 6, but(1<<27-1, nil), mda8Day{24, 17, 8 * (1<<27 - 1), 8, 1<<27 - 1}},
+		{"values of 2^28 and a zero: eight overflow 32-bit sums", 6, but(1<<28, map[int]Conc{0: 0}),
+			mda8Day{24, 17, 8 << 28, 8, 1 << 28}},
 		{"MaxInt32 values", 6, but(MaxConc, nil), mda8Day{24, 17, 8 * math.MaxInt32, 8, MaxConc}},
 		{"MaxInt32 between gaps, minH 6: no window", 6,
 			dayOf(func(i int) Conc { return [...]Conc{M, MaxConc}[i%2] }), mda8Day{12, 0, 0, 0, MaxConc}},

@@ -117,6 +117,9 @@ type hourWriter struct {
 	source             int64
 	run                sql.NullInt64
 	stations           map[string]stationRef
+	lastCode           string // the station looked up last (station), with lastRef
+	lastRef            stationRef
+	lastOK             bool
 	codes              []string   // station codes by stationRef.id
 	seen               *seenHours // nil: no within-run duplicate check
 	dirty              map[dirtyHourDay]struct{}
@@ -174,8 +177,22 @@ func (w *hourWriter) close() {
 	}
 }
 
+// station returns what the writer knows of station code. Rows come in
+// runs of one station: the last one looked up is kept at hand.
+func (w *hourWriter) station(code string) (stationRef, bool) {
+	if w.lastOK && code == w.lastCode {
+		return w.lastRef, true
+	}
+	ref, ok := w.stations[code]
+	if ok {
+		w.lastCode, w.lastRef, w.lastOK = code, ref, true
+	}
+	return ref, ok
+}
+
 // addStation makes code known to the writer.
 func (w *hourWriter) addStation(code string, ref stationRef) {
+	w.lastOK = false
 	if old, ok := w.stations[code]; ok {
 		ref.id = old.id
 	} else {
@@ -222,6 +239,17 @@ func (w *hourWriter) loadStations(ctx context.Context) error {
 
 // flagString encodes the six flags of r in pollutant order.
 func flagString(f *[standard.NumPollutants]lantian.Flag) string {
+	normal := true
+	for _, x := range f {
+		if x != 0 && x != lantian.FlagNormal {
+			normal = false
+			break
+		}
+	}
+	if normal {
+		// Nearly every hour: no string to allocate per row.
+		return defaultFlags
+	}
 	var b [standard.NumPollutants]byte
 	for i, x := range f {
 		if x == 0 {
@@ -243,7 +271,7 @@ func validFlag(f lantian.Flag) bool {
 
 // check returns why the store refuses r, or "" and the error code.
 func (w *hourWriter) check(r *lantian.HourRecord) (code, msg string) {
-	if _, ok := w.stations[r.Station]; !ok {
+	if _, ok := w.station(r.Station); !ok {
 		return lantian.ENOTFOUND, fmt.Sprintf("unknown station %q: import a station list first, or import with --create-stations", r.Station)
 	}
 	if r.Time.IsZero() || r.Time.Unix()%3600 != 0 || r.Time.Nanosecond() != 0 {
@@ -340,7 +368,8 @@ func (w *hourWriter) write(ctx context.Context, recs []lantian.HourRecord) (lant
 			res.Rejected = append(res.Rejected, lantian.RecordError{Index: i, Station: r.Station, Time: r.Time, Code: code, Message: msg})
 			continue
 		}
-		sid := w.stations[r.Station].id
+		ref, _ := w.station(r.Station)
+		sid := ref.id
 		if w.seen != nil {
 			prev := w.seen.slot(sid, r.Time.Unix())
 			fp := fingerprint(r)

@@ -16,13 +16,11 @@ package standard
 // mda8Scan(minH, day): the valid hours n1[d], the valid windows nw[d], the
 // sum bs[d] and count bc[d] of a window with the largest mean (bc[d] = 0
 // when no window is valid) and the largest valid hour mx[d] (−1 when none).
-// It is exact for every input, MaxConc included.
-//
-// One relaxation: when several valid windows share the largest mean (say
-// 16,000 over 2 hours and 8,000 over 1), bs[d] and bc[d] may be those of
-// any of them, where mda8Scan takes the first. Both ratios are the same
-// number, so the published MDA8 (mda8Published rounds bs/bc) and its
-// comparison with the validity limit do not depend on which is taken.
+// Like mda8Scan it reports the first of several valid windows that share
+// the largest mean (16,000 over 2 hours before 8,000 over 1): the ratio is
+// the same number either way, but Value.Exact shows bs/bc as they are, so
+// the batch and per-day paths must agree on the window. It is exact for
+// every input, MaxConc included.
 func mda8Days(h []Conc, minH int, n1, nw []uint8, bs []int64, bc []uint8, mx []Conc) {
 	days := len(bs)
 	if len(h) != 24*days || len(n1) < days || len(nw) < days || len(bc) < days || len(mx) < days {

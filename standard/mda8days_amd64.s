@@ -23,13 +23,15 @@
 // holds its valid sum (below 8·2^25 = 2^28) in bits 0–27 and its number of
 // invalid hours in bits 28–31, so one addition per load gives both. A
 // window is valid when the invalid count is at most t = 8 − minH; its mean
-// sum/(8 − count) ranks as the key sum·840/(8 − count) (840 = lcm(1 … 8),
-// table mda8Lcm by count), computed in float64 where it is exact (below
-// 2^38). Invalid windows get sum −1, so a negative key below every valid
-// one. The largest key is found by VMAXPD and a lane holding it by VCMPPD;
-// that lane's packed sum, kept on the stack, gives the window's sum and
-// count. Equal means give equal keys, so the lane found is some window
-// with the largest mean, not necessarily the first (mda8Days allows it).
+// sum/(8 − count) ranks as sum·840/(8 − count) (840 = lcm(1 … 8)), and
+// window j as the key 32·sum·840/(8 − count) + 31 − j (multipliers
+// 32·840/(8 − count) in table mda8Lcm, the 31 − j in mda8Win): a larger
+// mean, or the same mean in an earlier window, gives a larger key, so the
+// largest key is the first best window, as mda8Scan chooses it. The keys
+// are computed in float64, where they are exact (below 2^43). An invalid
+// window gets sum −1, so a negative key below every valid one. VMAXPD finds
+// the largest key; its low five bits name the window, whose packed sum,
+// kept on the stack, gives the window's sum and count.
 
 // 2^28 in each lane: what min(h, 2^28) makes of an invalid hour.
 DATA mda8Pen<>+0(SB)/8, $0x1000000010000000
@@ -45,13 +47,38 @@ DATA mda8Low28<>+16(SB)/8, $0x0fffffff0fffffff
 DATA mda8Low28<>+24(SB)/8, $0x0fffffff0fffffff
 GLOBL mda8Low28<>(SB), RODATA|NOPTR, $32
 
-// 840/(8 − k) for k = 0 … 7 invalid hours; VPERMD reads the low three bits
-// of k, so k = 8 (no valid hour, never a valid window) reads 105.
-DATA mda8Lcm<>+0(SB)/8, $0x0000007800000069  // 105, 120
-DATA mda8Lcm<>+8(SB)/8, $0x000000a80000008c  // 140, 168
-DATA mda8Lcm<>+16(SB)/8, $0x00000118000000d2 // 210, 280
-DATA mda8Lcm<>+24(SB)/8, $0x00000348000001a4 // 420, 840
+// 32·840/(8 − k) for k = 0 … 7 invalid hours; VPERMD reads the low three
+// bits of k, so k = 8 (no valid hour, never a valid window) reads 3,360.
+DATA mda8Lcm<>+0(SB)/8, $0x00000f0000000d20  // 3360, 3840
+DATA mda8Lcm<>+8(SB)/8, $0x0000150000001180  // 4480, 5376
+DATA mda8Lcm<>+16(SB)/8, $0x0000230000001a40  // 6720, 8960
+DATA mda8Lcm<>+24(SB)/8, $0x0000690000003480 // 13440, 26880
 GLOBL mda8Lcm<>(SB), RODATA|NOPTR, $32
+
+// 31 − j (float64) for the window j of each key lane: A lanes 0–3 and 4–7,
+// B lanes 0–3 and 4–7, B' lanes 4–7 (windows 13 … 16).
+DATA mda8Win<>+0(SB)/8, $0x403f000000000000 // 31
+DATA mda8Win<>+8(SB)/8, $0x403e000000000000 // 30
+DATA mda8Win<>+16(SB)/8, $0x403d000000000000 // 29
+DATA mda8Win<>+24(SB)/8, $0x403c000000000000 // 28
+DATA mda8Win<>+32(SB)/8, $0x403b000000000000 // 27
+DATA mda8Win<>+40(SB)/8, $0x403a000000000000 // 26
+DATA mda8Win<>+48(SB)/8, $0x4039000000000000 // 25
+DATA mda8Win<>+56(SB)/8, $0x4038000000000000 // 24
+DATA mda8Win<>+64(SB)/8, $0x4037000000000000 // 23
+DATA mda8Win<>+72(SB)/8, $0x4036000000000000 // 22
+DATA mda8Win<>+80(SB)/8, $0x4035000000000000 // 21
+DATA mda8Win<>+88(SB)/8, $0x4034000000000000 // 20
+DATA mda8Win<>+96(SB)/8, $0x4033000000000000 // 19
+DATA mda8Win<>+104(SB)/8, $0x4032000000000000 // 18
+DATA mda8Win<>+112(SB)/8, $0x4031000000000000 // 17
+DATA mda8Win<>+120(SB)/8, $0x4030000000000000 // 16
+DATA mda8Win<>+128(SB)/8, $0x4032000000000000 // 18
+DATA mda8Win<>+136(SB)/8, $0x4031000000000000 // 17
+DATA mda8Win<>+144(SB)/8, $0x4030000000000000 // 16
+DATA mda8Win<>+152(SB)/8, $0x402e000000000000 // 15
+GLOBL mda8Win<>(SB), RODATA|NOPTR, $160
+
 
 // PACKSUM adds min(h, 2^28) of the eight hours at off(SI) into ACC (Y15
 // holds 2^28; T is scratch).
@@ -62,7 +89,7 @@ GLOBL mda8Lcm<>(SB), RODATA|NOPTR, $32
 // DECODE splits the packed windows X into their sums (in X, −1 for an
 // invalid window), I the invalid counts, V the invalid-window mask (count
 // above t) and L the multipliers 840/(8 − count). Y12 holds 2^28 − 1, Y13
-// the lcm table, Y14 the bound t.
+// the multiplier table, Y14 the bound t.
 #define DECODE(X, I, V, L) \
 	VPSRLD   $28, X, I; \
 	VPAND    Y12, X, X; \
@@ -70,26 +97,29 @@ GLOBL mda8Lcm<>(SB), RODATA|NOPTR, $32
 	VPOR     V, X, X; \
 	VPERMD   Y13, I, L
 
-// KEYSLO writes the keys sum·840/count of lanes 0–3 of the decoded X
-// and L (their XMM halves) into K0; T is scratch.
-#define KEYSLO(X, L, K0, T) \
+// KEYSLO writes the keys of lanes 0–3 of the decoded X and L (their XMM
+// halves) into K0, with 31 − j from mda8Win+off; T is scratch.
+#define KEYSLO(X, L, off, K0, T) \
 	VCVTDQ2PD X, K0; \
 	VCVTDQ2PD L, T; \
-	VMULPD    T, K0, K0
+	VMULPD    T, K0, K0; \
+	VADDPD    mda8Win<>+off(SB), K0, K0
 
 // KEYSHI writes the keys of lanes 4–7 into K1; X1 and T are scratch.
-#define KEYSHI(X, L, K1, T) \
+#define KEYSHI(X, L, off, K1, T) \
 	VEXTRACTI128 $1, X, X1; \
 	VCVTDQ2PD    X1, K1; \
 	VEXTRACTI128 $1, L, X1; \
 	VCVTDQ2PD    X1, T; \
-	VMULPD       T, K1, K1
+	VMULPD       T, K1, K1; \
+	VADDPD       mda8Win<>+off(SB), K1, K1
 
 // func mda8DaysAVX2(h *Conc, t int, n1, nw *uint8, bs *int64, bc *uint8, mx *Conc, days int) (done int)
 //
-// Frame: 0–95 the packed windows A, B, B' of a day with gaps; 96–255 their
-// keys (A lanes 0–3, 4–7, B lanes 0–3, 4–7, B' lanes 4–7).
-TEXT ·mda8DaysAVX2(SB), NOSPLIT, $256-72
+// Frame: the packed windows of a day with gaps, window j at 4j (A at 0, B
+// at 32, B' at 36: its lanes 0–6 repeat B's lanes 1–7); up to 127 for the
+// window a day without valid windows reads.
+TEXT ·mda8DaysAVX2(SB), NOSPLIT, $128-72
 	MOVQ  h+0(FP), SI
 	MOVQ  t+8(FP), BX
 	MOVQ  n1+16(FP), R8
@@ -227,26 +257,22 @@ gaps:
 	VPADDD  Y5, Y11, Y6
 	VMOVDQU Y4, 0(SP)
 	VMOVDQU Y5, 32(SP)
-	VMOVDQU Y6, 64(SP)
+	VMOVDQU Y6, 36(SP)
 
-	// Keys, stored, and their running maximum in Y9; the invalid-window
-	// masks gather in DI (bit j: window j).
+	// Keys and their running maximum in Y9; the invalid-window masks
+	// gather in DI (bit j: window j).
 	DECODE(Y4, Y0, Y1, Y2)
 	VMOVMSKPS Y1, DI
-	KEYSLO(X4, X2, Y3, Y7)
-	KEYSHI(Y4, Y2, Y8, Y7)
-	VMOVUPD   Y3, 96(SP)
-	VMOVUPD   Y8, 128(SP)
+	KEYSLO(X4, X2, 0, Y3, Y7)
+	KEYSHI(Y4, Y2, 32, Y8, Y7)
 	VMAXPD    Y8, Y3, Y9
 
 	DECODE(Y5, Y0, Y1, Y2)
 	VMOVMSKPS Y1, DX
 	SHLL      $8, DX
 	ORL       DX, DI
-	KEYSLO(X5, X2, Y3, Y7)
-	KEYSHI(Y5, Y2, Y8, Y7)
-	VMOVUPD   Y3, 160(SP)
-	VMOVUPD   Y8, 192(SP)
+	KEYSLO(X5, X2, 64, Y3, Y7)
+	KEYSHI(Y5, Y2, 96, Y8, Y7)
 	VMAXPD    Y3, Y9, Y9
 	VMAXPD    Y8, Y9, Y9
 
@@ -255,36 +281,19 @@ gaps:
 	ANDL      $0x80, DX
 	SHLL      $9, DX
 	ORL       DX, DI
-	KEYSHI(Y6, Y2, Y8, Y7)
-	VMOVUPD   Y8, 224(SP)
+	KEYSHI(Y6, Y2, 128, Y8, Y7)
 	VMAXPD    Y8, Y9, Y9
 
-	// The largest key in every lane, then the first stored lane equal to it
-	// (bit i of BX: packed window i on the stack).
-	VPERMPD   $0x4e, Y9, Y10
-	VMAXPD    Y10, Y9, Y9
-	VPERMILPD $0x5, Y9, Y10
-	VMAXPD    Y10, Y9, Y9
-	VCMPPD    $0, 96(SP), Y9, Y10
-	VMOVMSKPD Y10, BX
-	VCMPPD    $0, 128(SP), Y9, Y10
-	VMOVMSKPD Y10, DX
-	SHLL      $4, DX
-	ORL       DX, BX
-	VCMPPD    $0, 160(SP), Y9, Y10
-	VMOVMSKPD Y10, DX
-	SHLL      $8, DX
-	ORL       DX, BX
-	VCMPPD    $0, 192(SP), Y9, Y10
-	VMOVMSKPD Y10, DX
-	SHLL      $12, DX
-	ORL       DX, BX
-	VCMPPD    $0, 224(SP), Y9, Y10
-	VMOVMSKPD Y10, DX
-	SHLL      $20, DX
-	ORL       DX, BX
-	BSFL      BX, BX
-	MOVL      (SP)(BX*4), DX
+	// The largest key; 31 minus its low five bits is the window. With no
+	// valid window the key is negative and the window read is discarded.
+	VEXTRACTF128 $1, Y9, X10
+	VMAXPD       X10, X9, X9
+	VPERMILPD    $1, X9, X10
+	VMAXSD       X10, X9, X9
+	VCVTTSD2SIQ  X9, BX
+	ANDL         $31, BX
+	XORL         $31, BX
+	MOVL         (SP)(BX*4), DX
 
 	// Valid windows: 17 minus the invalid ones.
 	POPCNTL DI, DI

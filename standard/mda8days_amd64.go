@@ -17,8 +17,9 @@ package standard
 func mda8DaysAVX2(h *Conc, t int, n1, nw *uint8, bs *int64, bc *uint8, mx *Conc, days int) (done int)
 
 // maxMDA8Days bounds the days of one mda8DaysAVX2 call. The kernel cannot
-// be preempted; 2,048 days (5.6 station-years) take about 0.1 ms.
-const maxMDA8Days = 1 << 11
+// be preempted; 8,192 days (22 station-years, at about 12 ns a day) take
+// about 0.1 ms, as one call of the day-sum kernels does.
+const maxMDA8Days = 1 << 13
 
 // mda8DaysArch runs the AVX2 kernel over the series. A day the kernel
 // declines (a value too large for its lane sums) is scanned exactly by

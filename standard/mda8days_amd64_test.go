@@ -61,3 +61,24 @@ func TestMDA8DaysKernelTakesOrdinaryDays(t *testing.T) {
 		})
 	}
 }
+
+// TestMDA8DaysCallBoundaries runs mda8Days over more days than one kernel
+// call takes, with days the kernel declines just before, at and after the
+// end of a call and as the series' last day, where the Go loop resumes.
+func TestMDA8DaysCallBoundaries(t *testing.T) {
+	const days = 2*maxMDA8Days + 5
+	h := make([]Conc, 24*days)
+	for i := range h {
+		h[i] = Conc(1000 * (i%24 + 1))
+		if i%97 == 0 {
+			h[i] = Missing
+		}
+	}
+	for _, d := range []int{0, maxMDA8Days - 1, maxMDA8Days, maxMDA8Days + 1, 2 * maxMDA8Days, days - 1} {
+		h[24*d+3] = MaxConc
+		h[24*d+4] = Conc(d%3) - 1 // a gap on some of them, -1 or 0 or 1
+	}
+	for _, minH := range []int{1, 6, 8} {
+		checkMDA8All(t, h, minH)
+	}
+}

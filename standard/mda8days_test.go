@@ -412,8 +412,8 @@ func BenchmarkMDA8Days(b *testing.B) {
 	}{
 		{"mda8Scan", func() {
 			for d := range bs {
-				a, w, s, c, m := mda8Scan(6, (*[24]Conc)(h[24*d:24*d+24]))
-				n1[d], nw[d], bs[d], bc[d], mx[d] = uint8(a), uint8(w), s, uint8(c), m
+				a, w, sum, c, m := mda8Scan(6, (*[24]Conc)(h[24*d:24*d+24]))
+				n1[d], nw[d], bs[d], bc[d], mx[d] = uint8(a), uint8(w), sum, uint8(c), m
 			}
 		}},
 		{"mda8Days", func() { mda8Days(h, 6, n1, nw, bs, bc, mx) }},

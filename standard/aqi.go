@@ -319,10 +319,11 @@ func aqiGate(e Edition, v0, v1, v2, v3, v4, v5 int16, withheld PollutantSet) (aq
 	if e.Is2026() && withheld != 0 && m <= 100 {
 		return int(m), 0, false
 	}
-	if m > 50 {
-		primary = setIf(v0 == m) | setIf(v1 == m)<<1 | setIf(v2 == m)<<2 |
-			setIf(v3 == m)<<3 | setIf(v4 == m)<<4 | setIf(v5 == m)<<5
-	}
+	// The tied maxima, kept only above 50 (a mask, not a branch: whether
+	// a day is above 50 is the weather's choice).
+	primary = setIf(v0 == m) | setIf(v1 == m)<<1 | setIf(v2 == m)<<2 |
+		setIf(v3 == m)<<3 | setIf(v4 == m)<<4 | setIf(v5 == m)<<5
+	primary &= -setIf(m > 50)
 	return int(m), primary, true
 }
 

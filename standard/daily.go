@@ -510,13 +510,9 @@ func mda8Scan(minH int, h *[24]Conc) (n1, nw int, bs, bc int64, mx Conc) {
 // published MDA8, or Missing when the day has no valid MDA8, and the
 // coverage reason.
 func mda8Published(r *Rules, nw int, bs, bc int64) (Conc, string) {
-	var rounded Conc
-	if bc == 8 {
-		// Eight valid hours, the usual window: a constant divisor.
-		rounded = Conc(roundHalfEvenConst(uint64(bs), 8*ConcScale) * ConcScale)
-	} else {
-		rounded = roundMeanThousandths(O3, bs, int(bc))
-	}
+	// One division path whatever the hour count (the reciprocal of
+	// bc·1000): whether the best window has a gap is unpredictable.
+	rounded := roundMeanThousandths(O3, bs, int(bc))
 	if nw >= r.MinWindowsMDA8 && nw > 0 {
 		return rounded, ""
 	}

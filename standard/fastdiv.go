@@ -36,7 +36,9 @@ func divmod(n, d, m uint64) (q, r uint64) {
 // Whether a mean rounds up is as good as random, so this is computed with
 // conditional moves: a branch would be mispredicted half the time.
 func roundsUp(q, r2, d uint64) uint64 {
-	return b2u(r2 > d) | b2u(r2 == d)&q&1
+	// r2 + (q odd) > d is exactly that: r2 > d, or r2 = d with q odd
+	// (with r2 < d, r2 + 1 > d cannot hold).
+	return b2u(r2+q&1 > d)
 }
 
 // b2u is 1 for true and 0 for false (a SETcc or conditional move).
@@ -51,8 +53,20 @@ func b2u(b bool) uint64 {
 // roundHalfEvenDiv is Round8170(n, d, 0) for n ≥ 0 with a precomputed
 // reciprocal.
 func roundHalfEvenDiv(n, d, m uint64) int64 {
-	q, r := divmod(n, d, m)
-	return int64(q + roundsUp(q, 2*r, d))
+	if d == 1 {
+		return int64(n)
+	}
+	return int64(roundRecip(n, d, m))
+}
+
+// roundRecip is roundHalfEvenDiv for d ≥ 2, small enough to be inlined
+// into the kernels' loops.
+func roundRecip(n, d, m uint64) uint64 {
+	q, _ := bits.Mul64(n, m)
+	over := b2u(q*d > n) // the estimate is at most one too high
+	q -= over
+	r := n - q*d
+	return q + roundsUp(q, 2*r, d)
 }
 
 // meanRecip[k][n] is recip(n·scale) for scale 1000 (k = 0, integer

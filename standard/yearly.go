@@ -79,16 +79,23 @@ func seriesRows(r *Rules, s *Series, lo, a0, b0 int32, rows *dayRows, dust DustM
 		daySums(hours(p), col.sum, col.cnt)
 		publishMeans(p, minH, col.sum, col.cnt, rows.val[p][:n])
 	}
-	o3, mda8 := hours(O3), rows.val[O3][:n]
+	// O3: the window search of every day in one call (the sum column is
+	// free again and takes the best windows' sums), then the published
+	// MDA8 and daily maximum 1-hour value.
+	mda8Days(hours(O3), r.MinHours8H, col.cnt, col.nw, col.sum, col.bc, col.mx)
+	mda8, max1h := rows.val[O3][:n], col.max1h[:n]
+	n1, nw, bs, bc, mx := col.cnt[:n], col.nw[:n], col.sum[:n], col.bc[:n], col.mx[:n]
 	for k := range mda8 {
-		n1, nw, bs, bc, mx := mda8Scan(r.MinHours8H, (*[24]Conc)(o3[24*k:24*k+24]))
-		mda8[k], col.max1h[k] = Missing, Missing
-		if bc != 0 {
-			mda8[k], _ = mda8Published(r, nw, bs, bc)
+		c := Missing
+		if bc[k] != 0 {
+			c, _ = mda8Published(r, int(nw[k]), bs[k], int64(bc[k]))
 		}
-		if n1 > 0 && n1 >= r.MinHoursO3Max1H {
-			col.max1h[k] = roundedMax1H(mx)
+		mda8[k] = c
+		m := Missing
+		if h := int(n1[k]); h > 0 && h >= r.MinHoursO3Max1H {
+			m = roundedMax1H(mx[k])
 		}
+		max1h[k] = m
 	}
 	// The sub-indices, edition by edition (at most three runs of days).
 	c1, c2 := DayNumber(r.Cutover2026), DayNumber(r.FinalLimitsFrom)
@@ -120,9 +127,11 @@ func seriesRows(r *Rules, s *Series, lo, a0, b0 int32, rows *dayRows, dust DustM
 
 // columns are the per-day working columns of seriesRows, kept in scratch.
 type columns struct {
-	sum   []int64
-	cnt   []uint8
-	max1h []Conc
+	sum    []int64
+	cnt    []uint8
+	nw, bc []uint8 // O3: valid windows, hours of the best window
+	mx     []Conc  // O3: largest valid hour
+	max1h  []Conc
 	// sub holds the sub-indices of the six daily indicators and, last, of
 	// O3 1-hour; -1 where there is none.
 	sub [NumPollutants + 1][]int16
@@ -131,13 +140,14 @@ type columns struct {
 // reset sizes the columns for n days.
 func (c *columns) reset(n int) {
 	if cap(c.sum) < n {
-		c.sum, c.cnt, c.max1h = make([]int64, n), make([]uint8, n), make([]Conc, n)
+		c.sum, c.cnt, c.nw, c.bc = make([]int64, n), make([]uint8, n), make([]uint8, n), make([]uint8, n)
+		c.mx, c.max1h = make([]Conc, n), make([]Conc, n)
 		buf := make([]int16, (NumPollutants+1)*n)
 		for p := range c.sub {
 			c.sub[p] = buf[p*n : (p+1)*n : (p+1)*n]
 		}
 	}
-	c.sum, c.cnt, c.max1h = c.sum[:n], c.cnt[:n], c.max1h[:n]
+	c.sum, c.cnt, c.nw, c.bc, c.mx, c.max1h = c.sum[:n], c.cnt[:n], c.nw[:n], c.bc[:n], c.mx[:n], c.max1h[:n]
 	for p := range c.sub {
 		c.sub[p] = c.sub[p][:n]
 	}
@@ -160,7 +170,7 @@ func publishMeans(p Pollutant, minH int, sum []int64, cnt []uint8, out []Conc) {
 	recips := &meanRecip[k]
 	for i, t := range sum {
 		m := uint64(cnt[i]) % 25
-		q := Conc(roundHalfEvenDiv(uint64(t), m*unit, recips[m]) * int64(unit))
+		q := Conc(roundRecip(uint64(t), m*unit, recips[m]) * unit)
 		if m < uint64(minH) {
 			q = Missing
 		}

@@ -4,9 +4,11 @@ package standard
 
 import "golang.org/x/sys/cpu"
 
-// useAVX2 selects the AVX2 kernels (daysum_amd64.s). cpu.X86.HasAVX2 is
-// set only when the operating system saves the YMM registers as well.
-var useAVX2 = cpu.X86.HasAVX2
+// useAVX2 selects the AVX2 kernels (daysum_amd64.s, mda8days_amd64.s).
+// cpu.X86.HasAVX2 is set only when the operating system saves the YMM
+// registers as well; the MDA8 kernel also counts bits with POPCNT, which
+// every AVX2 processor has but which is asked for all the same.
+var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasPOPCNT
 
 // daySumsAVX2 computes daySums for blocks·8 days of h, eight days per
 // step (see daysum_amd64.s). It returns the number of blocks done, fewer

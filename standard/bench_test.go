@@ -97,32 +97,6 @@ func BenchmarkDailyStats(b *testing.B) {
 	measure(b, 1, func() { days = DailyStatsInto(&r, s, days) })
 }
 
-// BenchmarkDailyMeans: the five daily means of a station-year.
-func BenchmarkDailyMeans(b *testing.B) {
-	r := DefaultRules()
-	s := benchSeries(2)
-	days := make([]Daily, s.Days)
-	measure(b, 1, func() {
-		for _, p := range [...]Pollutant{SO2, NO2, CO, PM10, PM25} {
-			for d := range days {
-				dayMeanInto(p, r.MinHoursDaily, (*[24]Conc)(s.V[p][24*d:]), &days[d].Values[p])
-			}
-		}
-	})
-}
-
-// BenchmarkMDA8: O3 daily maximum 8-hour and maximum 1-hour of a station-year.
-func BenchmarkMDA8(b *testing.B) {
-	r := DefaultRules()
-	s := benchSeries(3)
-	days := make([]Daily, s.Days)
-	measure(b, 1, func() {
-		for d := range days {
-			mda8Into(&r, (*[24]Conc)(s.V[O3][24*d:]), &days[d].Values[O3], &days[d].O3Max1H)
-		}
-	})
-}
-
 // BenchmarkDailyAQI: 365 daily AQIs.
 func BenchmarkDailyAQI(b *testing.B) {
 	r := DefaultRules()

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"math"
+	"sync"
 	"time"
 	"unsafe"
 )
@@ -157,20 +158,35 @@ func DailyStats(r *Rules, s *Series) []Daily {
 
 // DailyStatsInto is DailyStats writing into dst (reused when long enough).
 //
-// The work is fused by day: each day's 24 values of the six pollutants are
-// read once, and the day's means, O3 statistics and daily AQI are written
-// while its Daily is in cache, rather than sweeping the year once per
-// statistic.
+// The hours are read column by column, as AssessSeries reads them: each
+// pollutant's day sums come from one daySums call and the O3 windows from
+// one mda8Days call (vector kernels on amd64), and the values are written
+// into the days from those columns; then each day's AQI.
 func DailyStatsInto(r *Rules, s *Series, dst []Daily) []Daily {
 	r = orDefault(r)
 	if cap(dst) < s.Days {
 		dst = make([]Daily, s.Days)
 	}
 	dst = dst[:s.Days]
-	c1, c2 := DayNumber(r.Cutover2026), DayNumber(r.FinalLimitsFrom)
+	if len(dst) == 0 {
+		return dst
+	}
+	col := columnsPool.Get().(*columns)
+	defer columnsPool.Put(col)
+	col.reset(len(dst))
 	minH := r.MinHoursDaily
-	so2, no2, co, pm10, pm25, o3 := s.V[SO2], s.V[NO2], s.V[CO], s.V[PM10], s.V[PM25], s.V[O3]
 	// Every field of every day is written below, so dst is not cleared.
+	for _, p := range [...]Pollutant{SO2, NO2, CO, PM10, PM25} {
+		daySums(s.V[p], col.sum, col.cnt)
+		for d, t := range col.sum {
+			meanValue(p, minH, t, int(col.cnt[d]), &dst[d].Values[p])
+		}
+	}
+	mda8Days(s.V[O3], r.MinHours8H, col.cnt, col.nw, col.sum, col.bc, col.mx)
+	for d, bs := range col.sum {
+		mda8Values(r, int(col.cnt[d]), int(col.nw[d]), bs, int64(col.bc[d]), col.mx[d], &dst[d].Values[O3], &dst[d].O3Max1H)
+	}
+	c1, c2 := DayNumber(r.Cutover2026), DayNumber(r.FinalLimitsFrom)
 	for d := range dst {
 		dd := &dst[d]
 		dn := s.firstDay + int32(d)
@@ -183,17 +199,13 @@ func DailyStatsInto(r *Rules, s *Series, dst []Daily) []Daily {
 		dd.Station, dd.Day, dd.Edition, dd.Dust = s.Station, dn, e, false
 		// Beijing time has no daylight saving: days are 24 h apart.
 		dd.Date = s.First.Add(time.Duration(d) * 24 * time.Hour)
-		i := 24 * d
-		dayMeanInto(SO2, minH, (*[24]Conc)(so2[i:i+24]), &dd.Values[SO2])
-		dayMeanInto(NO2, minH, (*[24]Conc)(no2[i:i+24]), &dd.Values[NO2])
-		dayMeanInto(CO, minH, (*[24]Conc)(co[i:i+24]), &dd.Values[CO])
-		dayMeanInto(PM10, minH, (*[24]Conc)(pm10[i:i+24]), &dd.Values[PM10])
-		dayMeanInto(PM25, minH, (*[24]Conc)(pm25[i:i+24]), &dd.Values[PM25])
-		mda8Into(r, (*[24]Conc)(o3[i:i+24]), &dd.Values[O3], &dd.O3Max1H)
 		dayAQIInto(r, dd, &dd.AQI)
 	}
 	return dst
 }
+
+// columnsPool recycles the working columns of DailyStatsInto.
+var columnsPool = sync.Pool{New: func() any { return new(columns) }}
 
 // dayAQI computes the daily AQI from a day's valid statistics.
 // When the rules round concentrations, the published (rounded) values are
@@ -313,10 +325,9 @@ func lutIAQI(e Edition, it Item, c Conc, u uint32, lut []int16) (int, IAQIStatus
 	return 500, IAQIOverRange
 }
 
-// dayMeanInto writes the daily mean of pollutant p from one day's 24
-// hourly values (GB 3095 表4: valid with ≥ minH valid hours).
-func dayMeanInto(p Pollutant, minH int, h *[24]Conc, v *Value) {
-	sum, n := validSum(h)
+// meanValue writes the daily mean of pollutant p from the sum and number
+// n of a day's valid hours (GB 3095 表4: valid with ≥ minH valid hours).
+func meanValue(p Pollutant, minH int, sum int64, n int, v *Value) {
 	// The fields are written one by one: a composite literal would be
 	// built on the stack and copied.
 	v.Exact = Ratio{sum, int64(n)}
@@ -443,6 +454,12 @@ func MDA8(r *Rules, hours [24]Conc) (Value, int) {
 // value of one day.
 func mda8Into(r *Rules, h *[24]Conc, mda8, max1h *Value) {
 	n1, nw, bs, bc, mx := mda8Scan(r.MinHours8H, h)
+	mda8Values(r, n1, nw, bs, bc, mx, mda8, max1h)
+}
+
+// mda8Values writes the O3 daily maximum 8-hour mean and maximum 1-hour
+// value of a day from its window search (mda8Scan's results).
+func mda8Values(r *Rules, n1, nw int, bs, bc int64, mx Conc, mda8, max1h *Value) {
 	mx64 := int64(mx)
 	max1h.Coverage = Coverage{Valid: n1, Expected: 24}
 	max1h.Exact, max1h.Rounded = Ratio{}, Missing
@@ -527,7 +544,7 @@ func mda8Published(r *Rules, nw int, bs, bc int64) (Conc, string) {
 }
 
 // mda8Gaps is the window search of a day with missing hours: prefix sums
-// of values and counts (negative = missing, as in dayMeanInto) give each
+// of values and counts (negative = missing, as in validSum) give each
 // window's valid hours; a window needs minH8 (Rules.MinHours8H) of them. It returns
 // the valid hours n1, the valid windows nw, the best window's sum and count
 // (bc 0 when no window is valid) and the largest valid hourly value (-1

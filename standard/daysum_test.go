@@ -377,8 +377,8 @@ func FuzzDaySums(f *testing.F) {
 }
 
 // BenchmarkDaySums is the day sums of one station-year of five pollutants
-// (the daily means' inputs, 1,825 days): the per-day validSum loop that
-// dayMeanInto runs today, then the batch kernels. ns/op is per
+// (the daily means' inputs, 1,825 days): the per-day validSum loop the
+// kernels replaced, then the batch kernels. ns/op is per
 // station-year; cpu-ns/station-year is the process's CPU time (the
 // machine is shared); x-validSum is how many times faster than the
 // validSum loop measured in the same run (CPU time, mean of its runs).

@@ -154,7 +154,7 @@ func (c *columns) reset(n int) {
 }
 
 // publishMeans writes the published daily means of pollutant p from each
-// day's sum and count of valid hours (see dayMeanInto): Missing where
+// day's sum and count of valid hours (see meanValue): Missing where
 // fewer than minH hours are valid.
 func publishMeans(p Pollutant, minH int, sum []int64, cnt []uint8, out []Conc) {
 	cnt = cnt[:len(sum)]

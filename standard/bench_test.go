@@ -130,8 +130,8 @@ func BenchmarkHourlyAQI(b *testing.B) {
 	})
 }
 
-// BenchmarkProvince: a province of 3,000 station-years (daily statistics
-// and annual assessment) on one core.
+// BenchmarkProvince: a province of 3,000 station-years assessed for the
+// year (AssessSeries, the route of lantian calc period) on one core.
 func BenchmarkProvince(b *testing.B) {
 	r := DefaultRules()
 	const n = 3000
@@ -140,11 +140,9 @@ func BenchmarkProvince(b *testing.B) {
 		base[i] = benchSeries(uint64(10 + i))
 	}
 	from, to := base[0].First, base[0].First.AddDate(0, 0, 364)
-	days := make([]Daily, 0, 365)
 	measure(b, n, func() {
 		for i := range n {
-			days = DailyStatsInto(&r, base[i%len(base)], days)
-			_ = Assess(&r, days, from, to, nil)
+			_ = AssessSeries(&r, base[i%len(base)], from, to, nil)
 		}
 	})
 }
@@ -196,10 +194,8 @@ func BenchmarkProvinceParallel(b *testing.B) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				days := make([]Daily, 0, 365)
 				for i := w; i < n; i += workers {
-					days = DailyStatsInto(&r, base[i%len(base)], days)
-					_ = Assess(&r, days, from, to, nil)
+					_ = AssessSeries(&r, base[i%len(base)], from, to, nil)
 				}
 			}()
 		}

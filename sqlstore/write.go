@@ -138,6 +138,7 @@ type hourWriter struct {
 	curKey             streamKey
 	freeBufs           [][]byte            // PostgreSQL import: buffers of streams sent, for reuse
 	gathered           int                 // PostgreSQL: rows gathered (pending and streams) since the last COPY
+	stagedRows         int                 // PostgreSQL: rows staged in all
 	flushAt            int                 // PostgreSQL: the number of gathered rows that starts the next COPY
 	direct2            lantian.WriteResult // PostgreSQL: rows copied straight in
 	copying            chan copyResult     // the write running in the background (a COPY, or SQLite inserts), nil when none
@@ -967,6 +968,7 @@ func (w *hourWriter) stage(ctx context.Context, rows []obsRow) error {
 		w.pending = append(w.pending, *r)
 	}
 	w.gathered += len(rows)
+	w.stagedRows += len(rows)
 	if w.flushAt == 0 {
 		w.flushAt = firstCopyBatch
 	}
@@ -975,20 +977,24 @@ func (w *hourWriter) stage(ctx context.Context, rows []obsRow) error {
 	}
 	// The first COPYs are small, so that the server starts loading while
 	// the rest of the file is read; later ones large.
-	w.flushAt = min(2*w.flushAt, copyBatch)
-	return w.flush(ctx)
+	limit := copyBatch
+	if len(w.streams) > 0 {
+		limit = streamBatch
+	}
+	w.flushAt = min(2*w.flushAt, limit)
+	return w.flush(ctx, false)
 }
 
-// copyBatch is the number of rows gathered per COPY, firstCopyBatch the
-// number of the first COPY of a run. A file lists a station's year before
-// the next station's, so the rows of a COPY fall into every month: a COPY
-// of 32,768 rows is a COPY of some 2,500 rows per new partition, each
-// costing the server a millisecond or so besides its rows (a thousand
-// tuple slots set up and dropped among other things). Larger COPYs would
-// save some of that but leave more rows for after the file is read.
+// copyBatch is the number of rows gathered per COPY of rows of existing
+// months and firstCopyBatch the number of the first COPY of a run;
+// streamBatch is the number of rows gathered between two COPYs while new
+// months are loaded, and streamBuffer the number of rows of new months
+// that may wait in their streams (see flush).
 const (
 	copyBatch      = 32768
 	firstCopyBatch = 4096
+	streamBatch    = 8192
+	streamBuffer   = 65536
 )
 
 // streamKey names a COPY stream of a new partition: its rows either all
@@ -1059,25 +1065,54 @@ type copyResult struct {
 // reads, which halves the time of a bulk load on a machine with two cores.
 // Only one COPY runs at a time, and everything else that uses the import's
 // connection waits for it first (settle).
-func (w *hourWriter) flush(ctx context.Context) error {
+//
+// The pending rows of existing months go with every flush; of the streams
+// of new months, all at the end (all), else the largest ones until at most
+// streamBuffer rows (half the rows staged so far, at first) are left
+// waiting. A file lists a station's year before the next station's, so
+// every month's stream grows at once, each by a thirteenth of the rows:
+// sending all of them with each flush cuts the year into a COPY per month
+// per flush, and each COPY costs the server a millisecond or two besides
+// its rows (a thousand tuple slots set up and dropped among other things).
+// Sending the largest lets the streams take turns, each growing to several
+// flushes' worth of rows: a third of the COPYs for the same flow of rows.
+func (w *hourWriter) flush(ctx context.Context, all bool) error {
 	if err := w.settle(); err != nil {
 		return err
 	}
 	rows := w.pending
 	w.pending = nil
-	streams := make([]*copyStream, 0, len(w.streamOrder))
+	send := make([]*copyStream, 0, len(w.streamOrder))
 	for _, k := range w.streamOrder {
-		streams = append(streams, w.streams[k])
+		send = append(send, w.streams[k])
 	}
-	clear(w.streams)
-	w.streamOrder, w.curStream = w.streamOrder[:0], nil
+	if !all && len(send) > 0 {
+		// Largest first; among equals the one begun first.
+		sort.SliceStable(send, func(i, j int) bool { return send[i].n > send[j].n })
+		wait := 0
+		for _, st := range send {
+			wait += st.n
+		}
+		keep := min(streamBuffer, w.stagedRows/2)
+		n := 0
+		for n < len(send) && (n == 0 || wait > keep) {
+			wait -= send[n].n
+			n++
+		}
+		send = send[:n]
+	}
+	for _, st := range send {
+		delete(w.streams, st.key)
+	}
+	w.streamOrder = slices.DeleteFunc(w.streamOrder, func(k streamKey) bool { return w.streams[k] == nil })
+	w.curStream = nil
 	w.gathered = 0
-	if len(rows) == 0 && len(streams) == 0 {
+	if len(rows) == 0 && len(send) == 0 {
 		return nil
 	}
 	done := make(chan copyResult, 1)
 	w.copying = done
-	go func() { done <- w.copyPending(ctx, streams, rows) }()
+	go func() { done <- w.copyPending(ctx, send, rows) }()
 	return nil
 }
 
@@ -1391,7 +1426,7 @@ func appendStamp(buf []byte, t time.Time) []byte {
 
 // merge moves the staged rows into observation in one statement.
 func (w *hourWriter) merge(ctx context.Context) (lantian.WriteResult, error) {
-	if err := w.flush(ctx); err != nil {
+	if err := w.flush(ctx, true); err != nil {
 		return lantian.WriteResult{}, err
 	}
 	if err := w.settle(); err != nil {

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -405,6 +406,69 @@ func TestImportBatchesRoundTrip(t *testing.T) {
 				t.Errorf("record %d (%s %s): read back values %v flags %q audit %s line %d; want %v %q %s %d", i, want.Station, want.Time,
 					o.Values, o.Flags, o.Audit, o.Line, want.Values, wantFlags, audit(want.Audit), want.Line)
 			}
+		}
+	})
+}
+
+// TestImportYear imports a year of three stations, station after station
+// as a file lists them, in the batches the importer uses: on PostgreSQL
+// the rows of the thirteen new months (UTC months: the first hours of the
+// year fall in December) are copied in many COPYs, streams of some months
+// waiting while others go. Every row must arrive once, with its values,
+// and every day be marked.
+func TestImportYear(t *testing.T) {
+	forEach(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		seed(t, db)
+		var recs []lantian.HourRecord
+		var sum int64
+		first := hour(2023, 1, 1, 1)
+		for _, st := range []string{"2403A", "2404A", "X001"} {
+			for h := 0; h < 8760; h++ {
+				r := rec(st, first.Add(time.Duration(h)*time.Hour), standard.Conc(1000+h%977))
+				r.Line = len(recs) + 2
+				if h%500 == 7 {
+					r.Flags[standard.O3] = lantian.FlagMaintenance // a row outside the narrow streams
+				}
+				sum += int64(r.Values[standard.PM25])
+				recs = append(recs, r)
+			}
+		}
+		im, err := db.BeginImport(ctx, "year.csv", "wide")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for len(recs) > 0 {
+			n := min(len(recs), 4096)
+			res, err := im.WriteHours(ctx, recs[:n])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Rejected) > 0 {
+				t.Fatalf("rejected %v", res.Rejected[0])
+			}
+			recs = recs[n:]
+		}
+		run, err := im.Commit(ctx, lantian.ImportSummary{Read: 3 * 8760})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run.Inserted != 3*8760 {
+			t.Errorf("inserted %d, want %d", run.Inserted, 3*8760)
+		}
+		var n, maint int
+		var got int64
+		if err := db.r.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(pm25), 0),
+			coalesce(sum(CASE WHEN flags <> '`+defaultFlags+`' THEN 1 ELSE 0 END), 0) FROM observation`).Scan(&n, &got, &maint); err != nil {
+			t.Fatal(err)
+		}
+		if n != 3*8760 || got != sum || maint != 3*18 {
+			t.Errorf("stored %d station-hours, PM2.5 sum %d, %d with flag M; want %d, %d, %d", n, got, maint, 3*8760, sum, 3*18)
+		}
+		want := []string{"area:411300:2023-01-01…2023-12-31", "area:411323:2023-01-01…2023-12-31",
+			"station:2403A:2023-01-01…2023-12-31", "station:2404A:2023-01-01…2023-12-31", "station:X001:2023-01-01…2023-12-31"}
+		if got := markedRuns(t, db); !slices.Equal(got, want) {
+			t.Errorf("marked runs %q, want %q", got, want)
 		}
 	})
 }

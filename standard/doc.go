@@ -18,8 +18,8 @@
 //     8-hour mean with the ≥ 14-window rule (DailyStats, MDA8; DailyFromValues
 //     for daily data obtained elsewhere), period means
 //     and percentiles (Percentile), compliance, exceedance multiples,
-//     good and heavy-pollution days, single and composite indices (Assess,
-//     CompositeIndex), area values from station means (AreaSeries,
+//     good and heavy-pollution days, single and composite indices (Assess;
+//     AssessSeries straight from the hours; CompositeIndex), area values from station means (AreaSeries,
 //     AreaDailyStats), dust-day deduction (DustMask) with both variants.
 //   - GB/T 8170-2008 rounding on exact rationals (Round8170, Ratio).
 //   - MEE ranking: ascending with ties (Rank, RankDecimals), change rates
@@ -36,8 +36,9 @@
 // holds the hours ending 01:00 … 24:00.
 //
 // A station's hourly data live in a Series (one contiguous array per
-// pollutant); the kernels make one pass per statistic and allocate only
-// their results:
+// pollutant); the kernels read it one pollutant column at a time (batch
+// day sums and 8-hour window searches, AVX2 assembly on amd64 with a pure
+// Go twin) and allocate only their results:
 //
 //	r := standard.DefaultRules()
 //	s := standard.NewSeries("2403A", time.Date(2019, 1, 1, 0, 0, 0, 0, standard.Beijing), 365)
@@ -45,7 +46,8 @@
 //	a := s.HourlyAQI(&r, i)                             // real-time AQI of slot i
 //	days := standard.DailyStats(&r, s)                  // daily means, MDA8, daily AQI
 //	year := standard.Assess(&r, days, from, to, nil)    // HJ 663 annual assessment
-//	fmt.Println(year.Official.Composite, year.Official.Compliant)
+//	same := standard.AssessSeries(&r, s, from, to, nil) // the same, without the days
+//	fmt.Println(year.Official.Composite, year.Official.Compliant, same.Official.Compliant)
 //
 // A nil *Rules stands for DefaultRules everywhere.
 package standard

@@ -104,10 +104,7 @@ fresh_pg() {
   psql -q "$pgdsn" -c "CREATE TABLE obs (station text, time timestamptz, pm25 integer, pm10 integer, so2 integer, no2 integer, co numeric, o3 integer)" > /dev/null
 }
 # Each measured command starts from a database prepared the same way
-# (fresh_pg): the baseline used to run right after lantian's import, on a
-# database that import had just warmed, and its time then varied from
-# 0.36 to 0.63 s on a quiet machine, against 0.56–0.60 s when it starts
-# like lantian does.
+# (fresh_pg), so that none runs on a database another has just loaded.
 pg_data=() pg_stats=() pg_base=()
 for run in $(seq 1 "$RUNS"); do
   fresh_pg

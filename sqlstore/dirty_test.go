@@ -231,3 +231,85 @@ func TestMarkUnderRecomputation(t *testing.T) {
 		t.Errorf("after the recomputation: runs %q, want %q among them (before it: %q)", got, want, before)
 	}
 }
+
+// TestImportConnectionLost (PostgreSQL): an import whose connection dies
+// after it has created month tables and copied rows into them — what the
+// server sees when the importing process is killed — leaves nothing
+// behind: no month table, no hour, no mark, no run; importing the file
+// again then loads it whole.
+func TestImportConnectionLost(t *testing.T) {
+	dsn := os.Getenv("LANTIAN_TEST_POSTGRES")
+	if dsn == "" {
+		t.Skip("LANTIAN_TEST_POSTGRES not set")
+	}
+	ctx := context.Background()
+	db := openPostgresTest(t, dsn)
+	seed(t, db)
+	var recs []lantian.HourRecord
+	for _, st := range []string{"2403A", "2404A"} {
+		for h := 1; h <= 3000; h++ {
+			r := rec(st, hour(2021, 1, 1, 0).Add(time.Duration(h)*time.Hour), standard.Conc(h)*standard.ConcScale)
+			r.Line = len(recs) + 2
+			recs = append(recs, r)
+		}
+	}
+	state := func() (hours, runs, marks, tables int) {
+		t.Helper()
+		if err := db.r.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM observation), (SELECT count(*) FROM import_run),
+			(SELECT count(*) FROM dirty_day),
+			(SELECT count(*) FROM pg_class WHERE relname LIKE 'observation_y%' AND relkind = 'r'
+				AND relnamespace = current_schema()::regnamespace)`).Scan(&hours, &runs, &marks, &tables); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	im, err := db.BeginImport(ctx, "lost.csv", "wide")
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := im.(*importTx)
+	if _, err := im.WriteHours(ctx, recs[:4096]); err != nil {
+		t.Fatal(err)
+	}
+	if err := it.w.settle(); err != nil { // the first COPY is done
+		t.Fatal(err)
+	}
+	if len(it.w.newParts) == 0 {
+		t.Fatal("the import created no month table: the test would prove nothing")
+	}
+	var pid int
+	if err := it.conn.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.w.ExecContext(ctx, `SELECT pg_terminate_backend($1)`, pid); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := im.WriteHours(ctx, recs[4096:]); err == nil {
+		if _, err := im.Commit(ctx, lantian.ImportSummary{Read: len(recs)}); err == nil {
+			t.Fatal("the import committed on a terminated connection")
+		}
+	} else {
+		im.Rollback()
+	}
+	if h, r, m, tb := state(); h != 0 || r != 0 || m != 0 || tb != 0 {
+		t.Fatalf("after the lost import: %d hours, %d runs, %d marks, %d month tables; want none", h, r, m, tb)
+	}
+	// The partitions the dead import had claimed are not remembered as
+	// existing: the next import creates them again.
+	im, err = db.BeginImport(ctx, "lost.csv", "wide")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := im.WriteHours(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	run, err := im.Commit(ctx, lantian.ImportSummary{Read: len(recs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, r, m, tb := state()
+	if run.Inserted != len(recs) || h != len(recs) || r != 1 || m != 3 || tb != 6 {
+		t.Errorf("re-import: inserted %d, %d hours, %d runs, %d marks, %d month tables; want %d, %d, 1, 3, 6 (UTC months 2020-12 to 2021-05)",
+			run.Inserted, h, r, m, tb, len(recs), len(recs))
+	}
+}

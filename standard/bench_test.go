@@ -202,3 +202,36 @@ func BenchmarkProvinceParallel(b *testing.B) {
 		wg.Wait()
 	})
 }
+
+// benchKernel is one contender of benchAgainst.
+type benchKernel struct {
+	name string
+	f    func()
+}
+
+// benchAgainst runs each kernel as a sub-benchmark, reporting the
+// process's CPU nanoseconds per run (cpu-ns/station-year: the machine is
+// shared) and, for every kernel after the first, how many times faster it
+// is than the first, the per-day loop it replaces, measured in the same
+// run (x-<first>, CPU time, mean of the first's runs).
+func benchAgainst(b *testing.B, kernels []benchKernel) {
+	var baseNs float64
+	var baseRuns int
+	for i, k := range kernels {
+		b.Run(k.name, func(b *testing.B) {
+			b.ReportAllocs()
+			c0 := cpuSeconds()
+			for b.Loop() {
+				k.f()
+			}
+			cpuNs := (cpuSeconds() - c0) * 1e9 / float64(b.N)
+			b.ReportMetric(cpuNs, "cpu-ns/station-year")
+			if i == 0 {
+				baseNs = (baseNs*float64(baseRuns) + cpuNs) / float64(baseRuns+1)
+				baseRuns++
+			} else if baseRuns > 0 && cpuNs > 0 {
+				b.ReportMetric(baseNs/cpuNs, "x-"+kernels[0].name)
+			}
+		})
+	}
+}

@@ -386,12 +386,7 @@ func BenchmarkDaySums(b *testing.B) {
 	s := benchSeries(11)
 	pollutants := [...]Pollutant{SO2, NO2, CO, PM10, PM25}
 	sum, n, mx := make([]int64, s.Days), make([]uint8, s.Days), make([]Conc, s.Days)
-	var baseNs float64
-	var baseRuns int
-	kernels := []struct {
-		name string
-		f    func()
-	}{
+	benchAgainst(b, []benchKernel{
 		{"validSum", func() {
 			for _, p := range pollutants {
 				h := s.V[p]
@@ -416,22 +411,5 @@ func BenchmarkDaySums(b *testing.B) {
 				daySumsGeneric(s.V[p], sum, n)
 			}
 		}},
-	}
-	for _, k := range kernels {
-		b.Run(k.name, func(b *testing.B) {
-			b.ReportAllocs()
-			c0 := cpuSeconds()
-			for b.Loop() {
-				k.f()
-			}
-			cpuNs := (cpuSeconds() - c0) * 1e9 / float64(b.N)
-			b.ReportMetric(cpuNs, "cpu-ns/station-year")
-			if k.name == "validSum" {
-				baseNs = (baseNs*float64(baseRuns) + cpuNs) / float64(baseRuns+1)
-				baseRuns++
-			} else if baseRuns > 0 && cpuNs > 0 {
-				b.ReportMetric(baseNs/cpuNs, "x-validSum")
-			}
-		})
-	}
+	})
 }

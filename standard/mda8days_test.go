@@ -404,12 +404,7 @@ func BenchmarkMDA8Days(b *testing.B) {
 	days := s.Days
 	n1, nw, bc := make([]uint8, days), make([]uint8, days), make([]uint8, days)
 	bs, mx := make([]int64, days), make([]Conc, days)
-	var baseNs float64
-	var baseRuns int
-	kernels := []struct {
-		name string
-		f    func()
-	}{
+	benchAgainst(b, []benchKernel{
 		{"mda8Scan", func() {
 			for d := range bs {
 				a, w, sum, c, m := mda8Scan(6, (*[24]Conc)(h[24*d:24*d+24]))
@@ -418,22 +413,5 @@ func BenchmarkMDA8Days(b *testing.B) {
 		}},
 		{"mda8Days", func() { mda8Days(h, 6, n1, nw, bs, bc, mx) }},
 		{"mda8DaysGeneric", func() { mda8DaysGeneric(h, 6, n1, nw, bs, bc, mx) }},
-	}
-	for _, k := range kernels {
-		b.Run(k.name, func(b *testing.B) {
-			b.ReportAllocs()
-			c0 := cpuSeconds()
-			for b.Loop() {
-				k.f()
-			}
-			cpuNs := (cpuSeconds() - c0) * 1e9 / float64(b.N)
-			b.ReportMetric(cpuNs, "cpu-ns/station-year")
-			if k.name == "mda8Scan" {
-				baseNs = (baseNs*float64(baseRuns) + cpuNs) / float64(baseRuns+1)
-				baseRuns++
-			} else if baseRuns > 0 && cpuNs > 0 {
-				b.ReportMetric(baseNs/cpuNs, "x-mda8Scan")
-			}
-		})
-	}
+	})
 }

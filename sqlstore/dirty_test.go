@@ -296,17 +296,7 @@ func TestImportConnectionLost(t *testing.T) {
 	}
 	// The partitions the dead import had claimed are not remembered as
 	// existing: the next import creates them again.
-	im, err = db.BeginImport(ctx, "lost.csv", "wide")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := im.WriteHours(ctx, recs); err != nil {
-		t.Fatal(err)
-	}
-	run, err := im.Commit(ctx, lantian.ImportSummary{Read: len(recs)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := importAll(t, db, "lost.csv", recs)
 	h, r, m, tb := state()
 	if run.Inserted != len(recs) || h != len(recs) || r != 1 || m != 3 || tb != 6 {
 		t.Errorf("re-import: inserted %d, %d hours, %d runs, %d marks, %d month tables; want %d, %d, 1, 3, 6 (UTC months 2020-12 to 2021-05)",

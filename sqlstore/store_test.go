@@ -106,6 +106,24 @@ var bj = standard.Beijing
 func hour(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, bj) }
 
 // seed creates Nanyang with two counties and three stations.
+// importAll imports recs as one whole file named name and commits it.
+func importAll(t *testing.T, db *DB, name string, recs []lantian.HourRecord) *lantian.ImportRun {
+	t.Helper()
+	ctx := context.Background()
+	im, err := db.BeginImport(ctx, name, "wide")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := im.WriteHours(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	run, err := im.Commit(ctx, lantian.ImportSummary{Read: len(recs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
 func seed(t *testing.T, db *DB) {
 	t.Helper()
 	ctx := context.Background()

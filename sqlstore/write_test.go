@@ -69,17 +69,7 @@ func TestImportMixedBatch(t *testing.T) {
 		for i := range batch {
 			batch[i].Line = i + 2
 		}
-		im, err := db.BeginImport(ctx, "mixed.csv", "wide")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := im.WriteHours(ctx, batch); err != nil {
-			t.Fatal(err)
-		}
-		run, err := im.Commit(ctx, lantian.ImportSummary{Read: len(batch)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		run := importAll(t, db, "mixed.csv", batch)
 		if run.Inserted != 7 || run.Revised != 1 || run.Unchanged != 1 || run.Rejected != 0 {
 			t.Errorf("run counts inserted %d, revised %d, unchanged %d, rejected %d; want 7, 1, 1, 0",
 				run.Inserted, run.Revised, run.Unchanged, run.Rejected)
@@ -168,17 +158,7 @@ func TestImportRoundTrip(t *testing.T) {
 		r2.Audit = lantian.AuditRaw
 		r2.Flags[standard.PM10] = lantian.FlagNormal // what an unset flag reads back as
 		load := func(recs ...lantian.HourRecord) *lantian.ImportRun {
-			im, err := db.BeginImport(ctx, "dir/round.csv", "wide")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := im.WriteHours(ctx, recs); err != nil {
-				t.Fatal(err)
-			}
-			run, err := im.Commit(ctx, lantian.ImportSummary{Read: len(recs)})
-			if err != nil {
-				t.Fatal(err)
-			}
+			run := importAll(t, db, "dir/round.csv", recs)
 			return run
 		}
 		check := func(station string, want lantian.HourRecord, rev int) {

@@ -191,30 +191,7 @@ func TestDaySumsCases(t *testing.T) {
 				t.Fatalf("refDayMax = %d; the case says %d", m, tt.max)
 			}
 			caseWant := want{tt.sum, tt.n, tt.max}
-			type layout struct {
-				name  string
-				h     []Conc
-				wants []want
-			}
-			layouts := []layout{{"alone", tt.day[:], []want{caseWant}}}
-			var every layout
-			every.name = "every day"
-			for range days {
-				every.h = append(every.h, tt.day[:]...)
-				every.wants = append(every.wants, caseWant)
-			}
-			layouts = append(layouts, every)
-			for _, at := range []int{3, 13, 17} {
-				l := layout{name: fmt.Sprintf("among ordinary days at day %d", at)}
-				for d := range days {
-					if d == at {
-						l.h, l.wants = append(l.h, tt.day[:]...), append(l.wants, caseWant)
-					} else {
-						l.h, l.wants = append(l.h, ord[:]...), append(l.wants, ordWant)
-					}
-				}
-				layouts = append(layouts, l)
-			}
+			layouts := dayLayouts(tt.day, caseWant, ord, ordWant, days, 3, 13, 17)
 			for _, l := range layouts {
 				nd := len(l.wants)
 				for _, im := range daySumsImpls {
@@ -412,4 +389,38 @@ func BenchmarkDaySums(b *testing.B) {
 			}
 		}},
 	})
+}
+
+// dayLayout is a series of whole days and what a batch kernel must give
+// for each of them.
+type dayLayout[W any] struct {
+	name  string
+	h     []Conc
+	wants []W
+}
+
+// dayLayouts places a test day (with its expected result want) in a batch
+// kernel's input every way that matters to a kernel working several days
+// at a time: alone, as every one of n days, and as day at (for each at)
+// among n ordinary days ord (expected ordWant).
+func dayLayouts[W any](day [24]Conc, want W, ord [24]Conc, ordWant W, n int, at ...int) []dayLayout[W] {
+	layouts := []dayLayout[W]{{"alone", day[:], []W{want}}}
+	every := dayLayout[W]{name: "every day"}
+	for range n {
+		every.h = append(every.h, day[:]...)
+		every.wants = append(every.wants, want)
+	}
+	layouts = append(layouts, every)
+	for _, a := range at {
+		l := dayLayout[W]{name: fmt.Sprintf("among ordinary days at day %d", a)}
+		for d := range n {
+			if d == a {
+				l.h, l.wants = append(l.h, day[:]...), append(l.wants, want)
+			} else {
+				l.h, l.wants = append(l.h, ord[:]...), append(l.wants, ordWant)
+			}
+		}
+		layouts = append(layouts, l)
+	}
+	return layouts
 }

@@ -2,7 +2,6 @@ package standard
 
 import (
 	"encoding/binary"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -216,29 +215,7 @@ func TestMDA8DaysCases(t *testing.T) {
 				t.Fatalf("mda8Scan = %+v; the case says %+v", r, tt.want)
 			}
 			ordWant := refMDA8(ord[:], tt.minH)
-			type layout struct {
-				name  string
-				h     []Conc
-				wants []mda8Day
-			}
-			layouts := []layout{{"alone", tt.day[:], []mda8Day{tt.want}}}
-			every := layout{name: "every day"}
-			for range days {
-				every.h = append(every.h, tt.day[:]...)
-				every.wants = append(every.wants, tt.want)
-			}
-			layouts = append(layouts, every)
-			for _, at := range []int{0, 5, 10} {
-				l := layout{name: fmt.Sprintf("among ordinary days at day %d", at)}
-				for d := range days {
-					if d == at {
-						l.h, l.wants = append(l.h, tt.day[:]...), append(l.wants, tt.want)
-					} else {
-						l.h, l.wants = append(l.h, ord[:]...), append(l.wants, ordWant)
-					}
-				}
-				layouts = append(layouts, l)
-			}
+			layouts := dayLayouts(tt.day, tt.want, ord, ordWant, days, 0, 5, 10)
 			for _, l := range layouts {
 				nd := len(l.wants)
 				for _, im := range mda8Impls {

@@ -181,12 +181,8 @@ func TestMigrateDirtyDays(t *testing.T) {
 // the recomputation may have read the hours already and deletes the run
 // it read — but mark its days anew; the new run outlives the recomputation.
 func TestMarkUnderRecomputation(t *testing.T) {
-	dsn := os.Getenv("LANTIAN_TEST_POSTGRES")
-	if dsn == "" {
-		t.Skip("LANTIAN_TEST_POSTGRES not set")
-	}
 	ctx := context.Background()
-	db := openPostgresTest(t, dsn)
+	db := postgresOnly(t)
 	seed(t, db)
 	if _, err := db.WriteHours(ctx, dayOf("2404A", hour(2019, 1, 1, 0), 300)); err != nil {
 		t.Fatal(err)
@@ -238,12 +234,8 @@ func TestMarkUnderRecomputation(t *testing.T) {
 // behind: no month table, no hour, no mark, no run; importing the file
 // again then loads it whole.
 func TestImportConnectionLost(t *testing.T) {
-	dsn := os.Getenv("LANTIAN_TEST_POSTGRES")
-	if dsn == "" {
-		t.Skip("LANTIAN_TEST_POSTGRES not set")
-	}
 	ctx := context.Background()
-	db := openPostgresTest(t, dsn)
+	db := postgresOnly(t)
 	seed(t, db)
 	var recs []lantian.HourRecord
 	for _, st := range []string{"2403A", "2404A"} {

@@ -43,6 +43,21 @@ func backends(t *testing.T) []backend {
 	return bs
 }
 
+// postgresOnly opens a fresh PostgreSQL store for a test of what only
+// PostgreSQL does (concurrent recomputation, a lost connection). Like
+// backends, it skips without LANTIAN_TEST_POSTGRES locally and fails in CI.
+func postgresOnly(t *testing.T) *DB {
+	t.Helper()
+	dsn := os.Getenv("LANTIAN_TEST_POSTGRES")
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI=true but LANTIAN_TEST_POSTGRES is not set: the PostgreSQL tests must run in CI")
+		}
+		t.Skip("LANTIAN_TEST_POSTGRES not set")
+	}
+	return openPostgresTest(t, dsn)
+}
+
 // forEach runs fn as a subtest per backend with a fresh store.
 func forEach(t *testing.T, fn func(t *testing.T, db *DB)) {
 	for _, b := range backends(t) {

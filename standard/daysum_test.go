@@ -329,11 +329,8 @@ func FuzzDaySums(f *testing.F) {
 		if len(data) < 6 {
 			return
 		}
-		mode, days, vals := data[0], 1+int(data[1])%40, data[2:]
-		h := make([]Conc, 24*days)
-		for i := range h {
-			j := 4 * i % (len(vals) - 3)
-			v := int32(binary.LittleEndian.Uint32(vals[j:]))
+		mode, days := data[0], 1+int(data[1])%40
+		h := fuzzHours(data[2:], 24*days, func(v int32) int32 {
 			switch mode % 4 {
 			case 1: // small magnitudes, negative ones invalid
 				v >>= 12
@@ -346,8 +343,8 @@ func FuzzDaySums(f *testing.F) {
 					v &= 1<<20 - 1
 				}
 			}
-			h[i] = Conc(v)
-		}
+			return v
+		})
 		start := min(int(mode>>2)%8, days)
 		checkDaySumsAll(t, h[24*start:])
 	})
@@ -423,4 +420,17 @@ func dayLayouts[W any](day [24]Conc, want W, ord [24]Conc, ordWant W, n int, at 
 		layouts = append(layouts, l)
 	}
 	return layouts
+}
+
+// fuzzHours makes n hourly values of a fuzz input, reading vals four bytes
+// at a time (cycling when it runs out) and passing each through shape,
+// which gives the values the distribution a test wants. vals must hold at
+// least four bytes.
+func fuzzHours(vals []byte, n int, shape func(int32) int32) []Conc {
+	h := make([]Conc, n)
+	for i := range h {
+		j := 4 * i % (len(vals) - 3)
+		h[i] = Conc(shape(int32(binary.LittleEndian.Uint32(vals[j:]))))
+	}
+	return h
 }

@@ -1,7 +1,6 @@
 package standard
 
 import (
-	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -341,12 +340,9 @@ func FuzzMDA8Days(f *testing.F) {
 		if len(data) < 6 {
 			return
 		}
-		mode, days, vals := data[0], 1+int(data[1])%40, data[2:]
+		mode, days := data[0], 1+int(data[1])%40
 		minH := int(mode>>2) % 10
-		h := make([]Conc, 24*days)
-		for i := range h {
-			j := 4 * i % (len(vals) - 3)
-			v := int32(binary.LittleEndian.Uint32(vals[j:]))
+		h := fuzzHours(data[2:], 24*days, func(v int32) int32 {
 			switch mode % 4 {
 			case 1: // small magnitudes, negative ones invalid
 				v >>= 12
@@ -363,8 +359,8 @@ func FuzzMDA8Days(f *testing.F) {
 					v &= math.MaxInt32
 				}
 			}
-			h[i] = Conc(v)
-		}
+			return v
+		})
 		checkMDA8All(t, h, minH)
 	})
 }

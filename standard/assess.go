@@ -198,8 +198,9 @@ type dayRows struct {
 	aqi   []aqiRow
 	dust  []bool // dust-affected days
 	dusty int    // how many
-	// spans, when not empty, cut the rows into runs of one month each,
-	// in order (rows in calendar order, as AssessSeries makes them).
+	// spans cut the rows into runs of one month each, in order: one per
+	// month when the days come in calendar order (AssessSeries's always
+	// do), more when they do not.
 	spans []monthSpan
 }
 
@@ -326,11 +327,7 @@ type dayGather struct {
 
 func (g *dayGather) run(counts []int) {
 	if g.rounded && g.rules.CompareRounded && g.dust == nil && cap(g.vals) >= len(g.in) {
-		if len(g.spans) > 0 {
-			g.runSpans(counts)
-		} else {
-			g.runRounded(counts)
-		}
+		g.runSpans(counts)
 		return
 	}
 	month, dust := g.month, g.dust
@@ -382,37 +379,10 @@ func (g *dayGather) run(counts []int) {
 	g.vals, g.exacts, g.total, g.exceed, g.sum = vals, exacts, total, ex, sum
 }
 
-// runRounded is run in the default configuration (published daily values,
-// compared rounded, no dust deduction), with few enough live values for
-// the loop to stay in registers.
-func (g *dayGather) runRounded(counts []int) {
-	in := g.in
-	month, vals := g.month[:len(in)], g.vals[:len(in)]
-	lim := g.lim
-	if lim == Missing {
-		lim = MaxConc // no limit: nothing valid is above it
-	}
-	n, ex := 0, 0
-	var sum int64
-	for k, c := range in {
-		if c == Missing {
-			continue
-		}
-		if m := month[k]; m >= 0 && int(m) < len(counts) {
-			counts[m]++
-		}
-		vals[n] = c
-		n++
-		sum += int64(c)
-		if c > lim {
-			ex++
-		}
-	}
-	g.vals, g.total, g.exceed, g.sum = vals[:n], n, ex, sum
-}
-
-// runSpans is runRounded over rows in calendar order: each month's valid
-// days are counted once per month instead of once per day.
+// runSpans is run in the default configuration (published daily values,
+// compared rounded, no dust deduction): it walks the rows a month span at
+// a time, so each month's valid days are counted once per month instead
+// of once per day.
 func (g *dayGather) runSpans(counts []int) {
 	in := g.in
 	vals := g.vals[:len(in)]

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -237,6 +238,34 @@ func TestLUTEndsAt800(t *testing.T) {
 	for _, e := range []Edition{Edition2012, Edition2026, Edition2031} {
 		if n := len(iaqiLUT[tableIndex(e)][O3_8H]); n > 801 {
 			t.Errorf("%v: O3 8-hour lookup row has %d entries, beyond 800 µg/m³", e, n)
+		}
+	}
+}
+
+// TestAssessAnyOrder: Assess takes its days in any order, with repeats
+// (the first counts) and days outside the period, and the month spans it
+// gathers by are then many and short: a shuffled year with a repeated
+// day assesses as the year in calendar order does.
+func TestAssessAnyOrder(t *testing.T) {
+	cs := nanyang(t)
+	r := DefaultRules()
+	y0 := time.Date(2019, 1, 1, 0, 0, 0, 0, Beijing)
+	from, to := y0, y0.AddDate(0, 0, 364)
+	rng := rand.New(rand.NewPCG(663, 2013))
+	dust := NewDustMask(time.Date(2019, 3, 5, 0, 0, 0, 0, Beijing))
+	for _, st := range cs.stations {
+		days := DailyStats(&r, cs.series[st])
+		want := Assess(&r, days, from, to, dust)
+		shuffled := append([]Daily(nil), days...)
+		rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+		// A repeat of some day, with other values, after its first
+		// occurrence: it must not count.
+		k := slices.IndexFunc(shuffled, func(d Daily) bool { return d.Day == DayNumber(y0.AddDate(0, 0, 40)) })
+		extra := shuffled[k]
+		extra.Values[PM25] = Value{Exact: Ratio{999000, 1}, Rounded: 999000, Coverage: Coverage{Valid: 24, Expected: 24, OK: true}}
+		shuffled = append(shuffled, extra)
+		if got := Assess(&r, shuffled, from, to, dust); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: shuffled days assess differently:\n got %+v\nwant %+v", st, got.Official, want.Official)
 		}
 	}
 }

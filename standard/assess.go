@@ -432,7 +432,6 @@ type scratch struct {
 	vals     [NumPollutants][]Conc
 	exacts   [NumPollutants][]Ratio
 	exactBuf [NumPollutants][]Ratio // backs rows.exact and exacts
-	col      columns                // AssessSeries's working columns
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}

@@ -204,7 +204,8 @@ func DailyStatsInto(r *Rules, s *Series, dst []Daily) []Daily {
 	return dst
 }
 
-// columnsPool recycles the working columns of DailyStatsInto.
+// columnsPool recycles the working columns of DailyStatsInto and
+// AssessSeries.
 var columnsPool = sync.Pool{New: func() any { return new(columns) }}
 
 // dayAQI computes the daily AQI from a day's valid statistics.

@@ -29,7 +29,9 @@ func AssessSeries(r *Rules, s *Series, from, to time.Time, dust DustMask) Assess
 	sc := getScratch(n, b0-a0+1)
 	defer scratchPool.Put(sc)
 	rows := sc.reset(n, false)
-	seriesRows(r, s, lo, a0, b0, rows, dust, &sc.col)
+	col := columnsPool.Get().(*columns)
+	defer columnsPool.Put(col)
+	seriesRows(r, s, lo, a0, b0, rows, dust, col)
 	station := ""
 	if n > 0 {
 		station = s.Station

@@ -42,7 +42,7 @@ func rowsBoth(t *testing.T, name string, r *Rules, s *Series) {
 	got := new(scratch)
 	*got = *getScratch(s.Days, int32(s.Days))
 	gr := got.reset(s.Days, false)
-	seriesRows(r, s, a0, a0, b0, gr, nil, &got.col)
+	seriesRows(r, s, a0, a0, b0, gr, nil, new(columns))
 	for k := range s.Days {
 		for p := range Pollutant(NumPollutants) {
 			if g, w := gr.val[p][k], wr.val[p][k]; g != w {
